@@ -1,0 +1,204 @@
+"""The backward engine: reverse-mode differentiation over the recorded graph.
+
+Algorithm (Kahn's topological order, no recursion, so a chain of 10,000 ops works):
+
+1. Walk the graph from the output nodes and count, for every node, how many
+   edges arrive from its consumers.
+2. Start from the outputs with their seed gradients. A node is run once all its
+   consumers have sent their gradient; then its ``backward`` turns the gradient
+   of its output(s) into gradients of its inputs, which are summed into the
+   pending gradient of each input's node, or into ``.grad`` of a leaf.
+3. Unless ``retain_graph``, each node forgets its saved values once used, and a
+   second backward through it raises a clear error.
+
+Gradients are Tensors. With ``create_graph=False`` the backward formulas run in
+no-grad mode; with ``create_graph=True`` they are recorded, so the gradients are
+themselves differentiable (Hessian-vector products, WGAN-GP).
+"""
+from . import grad_mode
+from .function import _SECOND_BACKWARD
+
+
+def _accumulate(pending, g):
+    """pending + g, as a fresh tensor (never in place: arrays may be shared)."""
+    return g if pending is None else pending + g
+
+
+def _collect_dependencies(roots):
+    """Number of consumer edges reaching each node reachable from ``roots``."""
+    deps = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        inputs = node.__dict__.get("inputs")
+        if inputs is None:
+            continue
+        for t in inputs:
+            if t is None:
+                continue
+            fn = t.grad_fn
+            if fn is None:
+                continue
+            deps[fn] = deps.get(fn, 0) + 1
+            if fn not in seen:
+                seen.add(fn)
+                stack.append(fn)
+    return deps
+
+
+def _materialize(node, grads):
+    """Replace missing output gradients by zeros (PyTorch's materialize_grads)."""
+    from ..creation import zeros
+
+    out = []
+    for g, meta in zip(grads, node._out_meta):
+        if g is None and meta is not None:
+            shape, dtype, dev = meta
+            g = zeros(shape, dtype=dtype, device=dev)
+        out.append(g)
+    return out
+
+
+def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture=None):
+    """Propagate ``seeds`` (gradients of ``outputs``) through the graph.
+
+    Without ``capture`` the leaf gradients are accumulated into ``.grad``.
+    With ``capture`` (a dict keyed by ``id`` of leaf tensors or ``(node, index)``
+    of non-leaves, as made by :func:`deepgrad.autograd.grad`) the gradients
+    arriving there are stored in it instead and no ``.grad`` is touched.
+    """
+    pending = {}
+    roots = []
+    for out, seed in zip(outputs, seeds):
+        node = out.grad_fn
+        if node is None:
+            if capture is not None:
+                key = id(out)
+                if key in capture:
+                    capture[key] = _accumulate(capture[key], seed)
+            elif out.requires_grad:
+                _accumulate_leaf(out, seed, create_graph, set())
+            continue
+        if capture is not None and (node, out._out_index) in capture:
+            key = (node, out._out_index)
+            capture[key] = _accumulate(capture[key], seed)
+        slot = pending.get(node)
+        if slot is None:
+            slot = pending[node] = [None] * node._n_out
+            roots.append(node)
+        slot[out._out_index] = _accumulate(slot[out._out_index], seed)
+
+    deps = _collect_dependencies(roots)
+    ready = [n for n in roots if deps.get(n, 0) == 0]
+    handed = set()  # ids of arrays given to leaves, so two leaves never share one
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grads = pending.pop(node)
+            _run_node(node, grads, pending, deps, ready, retain_graph, create_graph,
+                      capture, handed)
+
+
+def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, capture, handed):
+    d = node.__dict__
+    if d.get("_released"):
+        raise RuntimeError(_SECOND_BACKWARD)
+    hooks = d.get("_tensor_hooks")
+    if hooks is not None:
+        grads = _run_tensor_hooks(hooks, grads, handed)
+    inputs = node.inputs
+    missing = [g is None for g in grads]
+    if all(missing):
+        in_grads = (None,) * len(inputs)
+    else:
+        if any(missing) and node.materialize_grads:
+            grads = _materialize(node, grads)
+        node._check_versions()
+        in_grads = node.backward(*grads)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        if len(in_grads) != len(inputs):
+            raise RuntimeError(f"{node.name()}.backward returned {len(in_grads)} gradients "
+                               f"but forward had {len(inputs)} inputs")
+        node_hooks = d.get("_node_hooks")
+        if node_hooks:
+            for h in node_hooks:
+                h(in_grads, tuple(grads))
+    for t, g in zip(inputs, in_grads):
+        if t is None:
+            continue
+        fn = t.grad_fn
+        if g is not None and t.requires_grad:
+            if g.shape != t.shape:
+                raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
+                                   f"for an input of shape {tuple(t.shape)}")
+            if g.dtype is not t.dtype:
+                g = g.to(t.dtype)
+            if fn is None:
+                if capture is None:
+                    _accumulate_leaf(t, g, create_graph, handed)
+                elif id(t) in capture:
+                    capture[id(t)] = _accumulate(capture[id(t)], g)
+            else:
+                if capture is not None:
+                    key = (fn, t._out_index)
+                    if key in capture:
+                        capture[key] = _accumulate(capture[key], g)
+                slot = pending.get(fn)
+                if slot is None:
+                    slot = pending[fn] = [None] * fn._n_out
+                slot[t._out_index] = _accumulate(slot[t._out_index], g)
+        if fn is not None:
+            left = deps[fn] - 1
+            deps[fn] = left
+            if left == 0:
+                if fn in pending:
+                    ready.append(fn)
+                else:  # nothing flowed into it: still free it and reach further
+                    pending[fn] = [None] * fn._n_out
+                    ready.append(fn)
+    if not retain_graph:
+        node.__dict__.clear()
+        node._released = True
+
+
+def _run_tensor_hooks(hooks, grads, handed):
+    """Hooks registered on non-leaf tensors: each may replace its gradient."""
+    grads = list(grads)
+    for index, fns in hooks.items():
+        g = grads[index]
+        if g is None:
+            continue
+        for fn in fns:
+            new = fn(g)
+            if new is not None:
+                g = new
+        grads[index] = g
+    return grads
+
+
+def _accumulate_leaf(leaf, g, create_graph, handed):
+    """Add ``g`` into ``leaf.grad`` after the leaf's hooks, PyTorch's AccumulateGrad."""
+    for fn in leaf._hooks or ():
+        new = fn(g)
+        if new is not None:
+            g = new
+    if not create_graph:
+        g = g.detach()
+        arr = g._data
+        # the same array may reach several leaves (add passes one gradient to both
+        # inputs): give each leaf its own, so in-place updates of one leave the other
+        if id(arr) in handed or arr.base is not None:
+            g = g.clone()
+            arr = g._data
+        handed.add(id(arr))
+    if leaf.grad is None:
+        leaf.grad = g
+    elif create_graph or leaf.grad.requires_grad:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad = type(g)._make(leaf.grad._data + g._data, leaf._device)
+        handed.add(id(leaf.grad._data))
+    for fn in leaf._post_hooks or ():
+        fn(leaf)

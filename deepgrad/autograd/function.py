@@ -1,0 +1,233 @@
+"""Graph nodes: ``Function`` (PyTorch's custom-op API) and ``ArrayFunction`` (built-in ops).
+
+A node of the computation graph is an instance of a Function subclass. It is
+created when an op runs with grad mode on and some input requires grad; it
+remembers its inputs (the graph's edges) and whatever its ``backward`` needs.
+The instance *is* the ``ctx`` object of PyTorch's API.
+
+Two flavours share the engine:
+
+* ``Function``: exactly ``torch.autograd.Function``. ``forward(ctx, *args)``
+  receives Tensors and returns Tensor(s); ``backward(ctx, *grads)`` returns one
+  gradient per forward argument (``None`` for non-tensors or no gradient).
+* ``ArrayFunction``: the fast path of every built-in op. ``forward`` receives the
+  raw arrays of its Tensor inputs (keyword attributes pass through) and returns
+  a raw array (or a tuple of arrays for several outputs). ``backward`` is written
+  with differentiable Tensor ops, so with ``create_graph=True`` the gradient
+  gets a graph of its own: grad-of-grad for free.
+"""
+from .. import tensor as _tensor  # the module: Tensor itself is defined after this file loads
+from . import grad_mode
+
+_state = grad_mode._state
+
+
+class Function:
+    """Base class for differentiable operations; the instance is the ``ctx``.
+
+    Example (PyTorch's own example works unchanged)::
+
+        class Exp(deepgrad.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                (y,) = ctx.saved_tensors
+                return g * y
+
+        y = Exp.apply(x)
+    """
+
+    # ArrayFunction subclasses that need their own output in backward set this.
+    needs_output = False
+    # Built-in ops whose backward never reads the input values set this to False,
+    # so that changing those inputs in place later is allowed.
+    saves_inputs = True
+    # Ops whose outputs have no gradient (comparisons, argmax) set this to False.
+    differentiable = True
+
+    # --- the ctx API -----------------------------------------------------
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._vc[0] for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if getattr(self, "_released", False):
+            raise RuntimeError(_SECOND_BACKWARD)
+        saved = getattr(self, "_saved", ())
+        for t, v in zip(saved, self._saved_versions):
+            if t is not None and t._vc[0] != v:
+                raise RuntimeError(_modified_message(self, t, v))
+        return saved
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = {id(t) for t in tensors}
+
+    def mark_dirty(self, *tensors):
+        pass  # in-place custom functions: accepted for API compatibility
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+    materialize_grads = True
+
+    # --- graph bookkeeping -----------------------------------------------
+    def name(self):
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()} object>"
+
+    @property
+    def next_functions(self):
+        return tuple((t.grad_fn, getattr(t, "_out_index", 0)) if t is not None else (None, 0)
+                     for t in self.inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
+        self.__dict__.setdefault("_node_hooks", []).append(hook)
+
+    def output(self):
+        """The op's output as a Tensor attached to this node (for ops with ``needs_output``).
+
+        The node keeps the output's *array*, not the Tensor (which would free too
+        early or form a cycle); the Tensor is rebuilt here with this node as its
+        ``grad_fn``, so a backward formula that uses it is itself differentiable.
+        """
+        if self._out_vc[0] != self._out_version:
+            raise RuntimeError(_modified_message(self, None, self._out_version,
+                                                 self._out_vc[0], self._out_data.shape))
+        t = _tensor.Tensor._make(self._out_data, self.inputs[0]._device)
+        t._vc = self._out_vc
+        t._requires_grad = True
+        t.grad_fn = self
+        t._out_index = 0
+        return t
+
+    # --- running ---------------------------------------------------------
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` without recording, then attach a node if any input needs grad."""
+        Tensor = _tensor.Tensor
+        ctx = cls()
+        ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
+        ctx.needs_input_grad = tuple(a is not None and a.requires_grad for a in ctx.inputs)
+        with grad_mode.no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not (_state.enabled and any(ctx.needs_input_grad)):
+            return outputs
+        non_diff = getattr(ctx, "_non_diff", ())
+        wrapped = []
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                wrapped.append(o)
+                continue
+            if any(o is a for a in args):  # returned an input unchanged: give it its own identity
+                o = o.view_as(o)
+            if id(o) in non_diff or not o.dtype.is_floating_point:
+                wrapped.append(o.detach())
+                continue
+            o = o.detach()
+            o.requires_grad = True
+            o.grad_fn = ctx
+            o._out_index = i
+            wrapped.append(o)
+        ctx._n_out = len(outs)
+        ctx._out_meta = [(o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None
+                         for o in wrapped]
+        return wrapped[0] if single else tuple(wrapped)
+
+    def _check_versions(self):
+        """Before backward: fail loudly if an input it reads was changed in place."""
+        versions = self.__dict__.get("_versions")
+        if versions is not None:
+            for t, v in zip(self.inputs, versions):
+                if t is not None and t._vc[0] != v:
+                    raise RuntimeError(_modified_message(self, t, v))
+
+
+class ArrayFunction(Function):
+    """A built-in op: ``forward`` works on raw arrays, ``backward`` on Tensors."""
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        Tensor = _tensor.Tensor
+        first = inputs[0]
+        dev = first._device
+        for t in inputs:
+            if t._device is not dev:
+                _device_mismatch(cls, inputs)
+        ctx = cls.__new__(cls)
+        out = ctx.forward(*[t._data for t in inputs], **attrs)
+        record = False
+        if cls.differentiable and _state.enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    record = True
+                    break
+        if type(out) is tuple:
+            if not record:
+                return tuple(Tensor._make(o, dev) for o in out)
+            ctx._attach(inputs)
+            ctx._n_out = len(out)
+            results = tuple(ctx._wrap_output(Tensor._make(o, dev), i) for i, o in enumerate(out))
+            ctx._out_meta = [(r.shape, r.dtype, dev) for r in results]
+            return results
+        result = Tensor._make(out, dev)
+        if not record:
+            return result
+        ctx._attach(inputs)
+        ctx._n_out = 1
+        return ctx._wrap_output(result, 0)
+
+    def _attach(self, inputs):
+        self.inputs = inputs
+        if self.saves_inputs:
+            self._versions = tuple(t._vc[0] for t in inputs)
+        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+
+    def _wrap_output(self, result, index):
+        if result._data.dtype.kind != "f":
+            return result
+        result.requires_grad = True
+        result.grad_fn = self
+        result._out_index = index
+        if self.needs_output:
+            self._out_data = result._data
+            self._out_vc = result._vc
+            self._out_version = result._vc[0]
+        return result
+
+    @property
+    def saved_tensors(self):
+        return self.inputs
+
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time."
+)
+
+
+def _modified_message(node, tensor, expected, now=None, shape=None):
+    if tensor is not None:
+        now, shape = tensor._vc[0], tensor.shape
+    shape = list(shape)
+    return (f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: a tensor of shape {shape} used by {node.name()} is at version "
+            f"{now}; expected version {expected} instead.")
+
+
+def _device_mismatch(cls, inputs):
+    devices = ", ".join(str(t._device) for t in inputs)
+    raise RuntimeError(f"Expected all tensors to be on the same device, but {cls.__name__} "
+                       f"got tensors on {devices}")

@@ -1,0 +1,136 @@
+"""Helpers shared by the ops: operand conversion, dtype promotion, broadcasting, dims."""
+import numbers
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor
+
+
+def is_scalar(x):
+    """A Python (or NumPy) number, which ops take as an attribute rather than a tensor."""
+    return isinstance(x, numbers.Number) and not isinstance(x, Tensor)
+
+
+def python_scalar(x, like):
+    """``x`` as a Python number that will not widen ``like``'s dtype (NumPy's weak scalars)."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, numbers.Integral):
+        return int(x)
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if like._data.dtype.kind != "c":
+        raise TypeError(f"complex scalar {x!r} used with a real tensor")
+    return complex(x)
+
+
+def scalar_operand(t, c):
+    """(tensor, scalar) ready for a tensor-scalar op: an integer tensor meeting a float scalar
+    is first cast to the default float dtype, as in PyTorch."""
+    c = python_scalar(c, t)
+    kind = t._data.dtype.kind
+    if isinstance(c, float) and kind in "iub":
+        t = cast(t, dtypes.default_float_numpy())
+    elif isinstance(c, int) and not isinstance(c, bool) and kind == "b":
+        t = cast(t, np.int64)
+    return t, c
+
+
+def to_tensor_like(x, like):
+    """Wrap a non-tensor operand as a 0-d tensor on ``like``'s device."""
+    if isinstance(x, Tensor):
+        return x
+    if is_scalar(x):
+        c = python_scalar(x, like)
+        if isinstance(c, bool):
+            np_dtype = np.bool_
+        elif isinstance(c, int):
+            np_dtype = like._data.dtype if like._data.dtype.kind in "iuf" else np.int64
+        else:
+            np_dtype = like._data.dtype if like._data.dtype.kind == "f" else dtypes.default_float_numpy()
+        arr = np.asarray(c, dtype=np_dtype)
+    else:
+        arr = np.asarray(x)
+        if arr.dtype == np.float64 and not isinstance(x, np.ndarray):
+            arr = arr.astype(dtypes.default_float_numpy())
+    from ..backend import move_array  # noqa: PLC0415
+
+    return Tensor._make(move_array(arr, like._device), like._device)
+
+
+def operands(a, b):
+    """Two tensors of one dtype, promoted as PyTorch does, with a clear broadcasting error."""
+    if not isinstance(a, Tensor):
+        a = to_tensor_like(a, b)
+    elif not isinstance(b, Tensor):
+        b = to_tensor_like(b, a)
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:
+        common = dtypes.promote_types(da, db, a._data.ndim == 0, b._data.ndim == 0)
+        if da != common:
+            a = cast(a, common)
+        if db != common:
+            b = cast(b, common)
+    sa, sb = a._data.shape, b._data.shape
+    if sa != sb:
+        broadcast_shapes(sa, sb)
+    return a, b
+
+
+def broadcast_shapes(*shapes):
+    """The broadcast shape, or PyTorch's error naming the sizes that disagree."""
+    ndim = max(len(s) for s in shapes)
+    result = []
+    for i in range(-1, -ndim - 1, -1):
+        size = 1
+        for k, s in enumerate(shapes):
+            if -i <= len(s) and s[i] != 1:
+                if size != 1 and s[i] != size:
+                    other = next(j for j, t in enumerate(shapes) if -i <= len(t) and t[i] == size)
+                    raise RuntimeError(
+                        f"The size of tensor a ({size}) must match the size of tensor b ({s[i]}) "
+                        f"at non-singleton dimension {ndim + i}: shapes "
+                        f"{list(shapes[other])} and {list(s)}")
+                size = s[i]
+        result.append(size)
+    return tuple(reversed(result))
+
+
+def wrap_dim(dim, ndim):
+    """A dimension index in [0, ndim), accepting negatives; 0-d tensors accept 0 and -1."""
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__} ({dim!r})")
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return int(dim) % n
+
+
+def wrap_dims(dim, ndim):
+    """``dim`` (None, int, or tuple/list of ints) as a sorted tuple of axes; None means all."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        axes = tuple(sorted({wrap_dim(d, ndim) for d in dim}))
+        if len(axes) != len(dim):
+            raise RuntimeError(f"dim {list(dim)} appears multiple times in the list of dims")
+        return axes if ndim > 0 else ()
+    return (wrap_dim(dim, ndim),) if ndim > 0 else ()
+
+
+def reduced_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` kept as size 1 (to broadcast a gradient back)."""
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def cast(t, np_dtype):
+    from .convert import cast as _cast  # noqa: PLC0415 - convert imports this module
+
+    return _cast(t, np_dtype)
+
+
+def constant(arr, like):
+    """A tensor for an array computed from raw values in a backward formula (no gradient)."""
+    return Tensor._make(arr, like._device)

@@ -1,0 +1,319 @@
+"""Elementwise arithmetic with broadcasting: + - * / ** and their scalar forms.
+
+Derivatives (before reducing a broadcast gradient back to each input's shape):
+
+    d(a+b) = da + db          d(a-b) = da - db
+    d(a*b) = b da + a db      d(a/b) = da / b - a db / b^2
+    d(a^b) = b a^(b-1) da + a^b ln(a) db
+
+A Python number is an attribute of the op, not an input: ``x * 2.0`` records one
+node with one input and keeps ``x``'s dtype (float32 stays float32).
+"""
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ._util import constant, is_scalar, operands, scalar_operand
+
+
+class SumTo(ArrayFunction):
+    """Sum a broadcast gradient back down to ``shape``; its derivative is ``expand``."""
+    saves_inputs = False
+
+    def forward(self, a, shape):
+        self.in_shape = a.shape
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                          if s == 1 and a.shape[i + lead] != 1)
+        out = a.sum(axis=axes, keepdims=True) if axes else a
+        return out.reshape(shape)
+
+    def backward(self, g):
+        from .shape import expand  # noqa: PLC0415
+
+        return expand(g, self.in_shape)
+
+
+def sum_to(g, shape):
+    """Reduce gradient ``g`` to ``shape`` (the one broadcasting rule of every op)."""
+    if g._data.shape == tuple(shape):
+        return g
+    return SumTo.apply(g, shape=tuple(shape))
+
+
+class Add(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return sum_to(g, a.shape), sum_to(g, b.shape)
+
+
+class Sub(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return sum_to(g, a.shape), (sum_to(-g, b.shape) if self.needs_input_grad[1] else None)
+
+
+class Mul(ArrayFunction):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = sum_to(g * b, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(g * a, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(ArrayFunction):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = sum_to(g / b, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to(-g * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(ArrayFunction):
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to(g * b * a ** (b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            # a^b ln a, with the limit 0 where a == 0 (PyTorch's convention)
+            from .elementwise import log, where  # noqa: PLC0415
+
+            safe = where(a == 0, 1.0, a)
+            gb = sum_to(g * a ** b * log(safe), b.shape)
+        return ga, gb
+
+
+class Neg(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class AddScalar(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, c):
+        return a + c
+
+    def backward(self, g):
+        return g
+
+
+class RSubScalar(ArrayFunction):
+    """c - x."""
+    saves_inputs = False
+
+    def forward(self, a, c):
+        return c - a
+
+    def backward(self, g):
+        return -g
+
+
+class MulScalar(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, c):
+        self.c = c
+        return a * c
+
+    def backward(self, g):
+        return g * self.c
+
+
+class DivScalar(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, c):
+        self.c = c
+        return a / c
+
+    def backward(self, g):
+        return g / self.c
+
+
+class RDivScalar(ArrayFunction):
+    """c / x; d/dx = -c / x^2 = -y / x."""
+    needs_output = True
+
+    def forward(self, a, c):
+        return c / a
+
+    def backward(self, g):
+        return -g * self.output() / self.inputs[0]
+
+
+class PowScalar(ArrayFunction):
+    """x^c; d/dx = c x^(c-1)."""
+
+    def forward(self, a, c):
+        self.c = c
+        return a ** c
+
+    def backward(self, g):
+        c = self.c
+        x = self.inputs[0]
+        if c == 0:
+            return g * 0
+        if c == 1:
+            return g
+        if c == 2:
+            return g * x * 2.0
+        return g * (x ** (c - 1)) * c
+
+
+class RPowScalar(ArrayFunction):
+    """c^x; d/dx = c^x ln c."""
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a, c):
+        self.c = c
+        return np.power(np.asarray(c, dtype=a.dtype), a)
+
+    def backward(self, g):
+        return g * self.output() * float(np.log(self.c))
+
+
+def _true_divide_operand(t):
+    from .. import dtypes  # noqa: PLC0415
+    from .convert import cast  # noqa: PLC0415
+
+    return t if t._data.dtype.kind == "f" else cast(t, dtypes.default_float_numpy())
+
+
+def add(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    if is_scalar(b):
+        a, c = scalar_operand(a, b)
+        return AddScalar.apply(a, c=c)
+    if is_scalar(a):
+        b, c = scalar_operand(b, a)
+        return AddScalar.apply(b, c=c)
+    return Add.apply(*operands(a, b))
+
+
+def sub(a, b, alpha=1):
+    if alpha != 1:
+        b = mul(b, alpha)
+    if is_scalar(b):
+        a, c = scalar_operand(a, b)
+        return AddScalar.apply(a, c=-c)
+    if is_scalar(a):
+        b, c = scalar_operand(b, a)
+        return RSubScalar.apply(b, c=c)
+    return Sub.apply(*operands(a, b))
+
+
+def mul(a, b):
+    if is_scalar(b):
+        a, c = scalar_operand(a, b)
+        return MulScalar.apply(a, c=c)
+    if is_scalar(a):
+        b, c = scalar_operand(b, a)
+        return MulScalar.apply(b, c=c)
+    return Mul.apply(*operands(a, b))
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode is not None:
+        return _rounded_div(a, b, rounding_mode)
+    if is_scalar(b):
+        a, c = scalar_operand(a, b)
+        return DivScalar.apply(_true_divide_operand(a), c=c)
+    if is_scalar(a):
+        b, c = scalar_operand(b, a)
+        return RDivScalar.apply(_true_divide_operand(b), c=c)
+    a, b = operands(a, b)
+    return Div.apply(_true_divide_operand(a), _true_divide_operand(b))
+
+
+def _rounded_div(a, b, mode):
+    from .elementwise import floor, trunc  # noqa: PLC0415
+
+    if mode not in ("floor", "trunc"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                         f"but found {mode!r}")
+    a, b = operands(a, b)
+    if a._data.dtype.kind in "iu":
+        q = np.floor_divide(a._data, b._data) if mode == "floor" else \
+            np.trunc(a._data / b._data).astype(a._data.dtype)
+        return constant(q, a)
+    q = Div.apply(a, b)
+    return floor(q) if mode == "floor" else trunc(q)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):  # noqa: A001 - PyTorch's name
+    if is_scalar(b):
+        a, c = scalar_operand(a, b)
+        return PowScalar.apply(a, c=c)
+    if is_scalar(a):
+        b, c = scalar_operand(b, a)
+        if b._data.dtype.kind in "iub" and isinstance(c, float):
+            from .. import dtypes  # noqa: PLC0415
+            from .convert import cast  # noqa: PLC0415
+
+            b = cast(b, dtypes.default_float_numpy())
+        return RPowScalar.apply(b, c=c)
+    return Pow.apply(*operands(a, b))
+
+
+def true_divide(a, b):
+    return div(a, b)
+
+
+def floor_divide(a, b):
+    return div(a, b, rounding_mode="floor")
+
+
+def remainder(a, b):
+    """a - floor(a / b) * b: the result takes the sign of b (Python's convention, as PyTorch)."""
+    return sub(a, mul(floor_divide(a, b), b))
+
+
+def square(a):
+    return mul(a, a)
+
+
+def reciprocal(a):
+    return div(1.0, a)
+
+
+def addcmul(t, t1, t2, value=1):
+    return add(t, mul(mul(t1, t2), value))
+
+
+def addcdiv(t, t1, t2, value=1):
+    return add(t, mul(div(t1, t2), value))
+
+
+def lerp(start, end, weight):
+    return add(start, mul(sub(end, start), weight))

@@ -1,0 +1,389 @@
+"""Elementwise functions of one tensor, plus clamp, where, maximum and minimum.
+
+Each backward multiplies the incoming gradient by the local derivative:
+
+    exp: e^x = y            log: 1/x              log1p: 1/(1+x)      expm1: y + 1
+    sqrt: 1/(2y)            rsqrt: -y^3/2         abs: sign(x)        sin: cos x
+    cos: -sin x             tan: 1 + y^2          tanh: 1 - y^2       sigmoid: y(1-y)
+    relu: [x > 0]           clamp: [lo <= x <= hi]
+    floor, ceil, round, trunc, sign: 0 almost everywhere
+
+Ops that can express their derivative through their own output keep a weak
+reference to it (``needs_output``) instead of recomputing.
+"""
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ._util import constant, is_scalar, operands, scalar_operand, to_tensor_like
+from .arithmetic import sum_to
+
+
+def _float_input(t):
+    if t._data.dtype.kind == "f":
+        return t
+    from .. import dtypes  # noqa: PLC0415
+    from .convert import cast  # noqa: PLC0415
+
+    return cast(t, dtypes.default_float_numpy())
+
+
+class Exp(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, g):
+        return g * self.output()
+
+
+class Log(ArrayFunction):
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, g):
+        return g / self.inputs[0]
+
+
+class Log1p(ArrayFunction):
+    def forward(self, a):
+        return np.log1p(a)
+
+    def backward(self, g):
+        return g / (self.inputs[0] + 1)
+
+
+class Expm1(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.expm1(a)
+
+    def backward(self, g):
+        return g * (self.output() + 1)
+
+
+class Sqrt(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.sqrt(a)
+
+    def backward(self, g):
+        return g / (self.output() * 2)
+
+
+class Rsqrt(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return 1 / np.sqrt(a)
+
+    def backward(self, g):
+        y = self.output()
+        return g * (y * y * y) * -0.5
+
+
+class Abs(ArrayFunction):
+    def forward(self, a):
+        return np.abs(a)
+
+    def backward(self, g):
+        return g * constant(np.sign(self.inputs[0]._data), g)
+
+
+class Sin(ArrayFunction):
+    def forward(self, a):
+        return np.sin(a)
+
+    def backward(self, g):
+        return g * cos(self.inputs[0])
+
+
+class Cos(ArrayFunction):
+    def forward(self, a):
+        return np.cos(a)
+
+    def backward(self, g):
+        return -g * sin(self.inputs[0])
+
+
+class Tan(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.tan(a)
+
+    def backward(self, g):
+        y = self.output()
+        return g * (y * y + 1)
+
+
+class Tanh(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.tanh(a)
+
+    def backward(self, g):
+        y = self.output()
+        return g * (1 - y * y)
+
+
+class Sigmoid(ArrayFunction):
+    """sigmoid(x) = 1 / (1 + e^-x), computed without overflow for large |x|."""
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        # e^-|x| never overflows; pick the form that matches the sign of x
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+    def backward(self, g):
+        y = self.output()
+        return g * (y * (1 - y))
+
+
+class Relu(ArrayFunction):
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, a):
+        return np.maximum(a, 0)
+
+    def backward(self, g):
+        return g * constant((self.output()._data > 0).astype(g._data.dtype), g)
+
+
+class Clamp(ArrayFunction):
+    """clamp(x, lo, hi); the gradient passes where lo <= x <= hi (bounds included)."""
+
+    def forward(self, a, lo, hi):
+        self.lo, self.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    def backward(self, g):
+        x = self.inputs[0]._data
+        inside = np.ones_like(x, dtype=bool)
+        if self.lo is not None:
+            inside &= x >= self.lo
+        if self.hi is not None:
+            inside &= x <= self.hi
+        return g * constant(inside.astype(g._data.dtype), g)
+
+
+class ZeroGrad(ArrayFunction):
+    """Piecewise-constant functions (floor, ceil, round, trunc, sign): derivative 0."""
+    saves_inputs = False
+
+    def forward(self, a, fn, **kw):
+        return fn(a, **kw)
+
+    def backward(self, g):
+        return g * 0
+
+
+class Where(ArrayFunction):
+    """where(cond, a, b); the gradient goes to a where cond holds, to b elsewhere."""
+    saves_inputs = False
+
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, g):
+        cond = self.cond
+        _, a, b = self.inputs
+        ga = gb = None
+        if self.needs_input_grad[1]:
+            ga = sum_to(g * constant(cond.astype(g._data.dtype), g), a.shape)
+        if self.needs_input_grad[2]:
+            gb = sum_to(g * constant((~cond).astype(g._data.dtype), g), b.shape)
+        return None, ga, gb
+
+
+class Maximum(ArrayFunction):
+    """max(a, b) elementwise; at ties each input gets half the gradient (PyTorch's rule)."""
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, g):
+        return _split_by(g, self.inputs, np.greater, self.needs_input_grad)
+
+
+class Minimum(ArrayFunction):
+    def forward(self, a, b):
+        return np.minimum(a, b)
+
+    def backward(self, g):
+        return _split_by(g, self.inputs, np.less, self.needs_input_grad)
+
+
+def _split_by(g, inputs, wins, needs):
+    a, b = inputs
+    x, y = np.broadcast_arrays(a._data, b._data)
+    dtype = g._data.dtype
+    share_a = wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
+    ga = sum_to(g * constant(share_a, g), a.shape) if needs[0] else None
+    gb = sum_to(g * constant(1 - share_a, g), b.shape) if needs[1] else None
+    return ga, gb
+
+
+def exp(x):
+    return Exp.apply(_float_input(x))
+
+
+def log(x):
+    return Log.apply(_float_input(x))
+
+
+def log1p(x):
+    return Log1p.apply(_float_input(x))
+
+
+def expm1(x):
+    return Expm1.apply(_float_input(x))
+
+
+def log2(x):
+    return log(x) / float(np.log(2.0))
+
+
+def log10(x):
+    return log(x) / float(np.log(10.0))
+
+
+def exp2(x):
+    from .arithmetic import pow as power  # noqa: PLC0415
+
+    return power(2.0, x)
+
+
+def sqrt(x):
+    return Sqrt.apply(_float_input(x))
+
+
+def rsqrt(x):
+    return Rsqrt.apply(_float_input(x))
+
+
+def abs(x):  # noqa: A001 - PyTorch's name
+    return Abs.apply(x)
+
+
+def sin(x):
+    return Sin.apply(_float_input(x))
+
+
+def cos(x):
+    return Cos.apply(_float_input(x))
+
+
+def tan(x):
+    return Tan.apply(_float_input(x))
+
+
+def tanh(x):
+    return Tanh.apply(_float_input(x))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(_float_input(x))
+
+
+def relu(x):
+    return Relu.apply(x)
+
+
+def _bound(v, name):
+    if v is None or is_scalar(v):
+        return v
+    raise TypeError(f"clamp: {name} must be a number or None (tensor bounds: use maximum/minimum)")
+
+
+def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if not is_scalar(min) and min is not None or not is_scalar(max) and max is not None:
+        out = x
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    lo, hi = _bound(min, "min"), _bound(max, "max")
+    if isinstance(lo, float) or isinstance(hi, float):
+        x = _float_input(x)
+    return Clamp.apply(x, lo=lo, hi=hi)
+
+
+def sign(x):
+    return ZeroGrad.apply(x, fn=np.sign)
+
+
+def floor(x):
+    return x if x._data.dtype.kind in "iub" else ZeroGrad.apply(x, fn=np.floor)
+
+
+def ceil(x):
+    return x if x._data.dtype.kind in "iub" else ZeroGrad.apply(x, fn=np.ceil)
+
+
+def trunc(x):
+    return x if x._data.dtype.kind in "iub" else ZeroGrad.apply(x, fn=np.trunc)
+
+
+def round(x, decimals=0):  # noqa: A001 - PyTorch's name
+    """Round half to even, as PyTorch (and NumPy) do."""
+    if x._data.dtype.kind in "iub":
+        return x
+    return ZeroGrad.apply(x, fn=np.round, decimals=decimals)
+
+
+def where(condition, x=None, y=None):
+    """Elements of ``x`` where ``condition`` holds, else of ``y`` (broadcast together)."""
+    if x is None and y is None:
+        from .compare import nonzero  # noqa: PLC0415
+
+        return nonzero(condition, as_tuple=True)
+    cond = condition._data if hasattr(condition, "_data") else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    if not hasattr(x, "_data") and not hasattr(y, "_data"):
+        raise TypeError("where: at least one of x and y must be a Tensor")
+    like = x if hasattr(x, "_data") else y
+    x, y = operands(to_tensor_like(x, like), to_tensor_like(y, like))
+    cond_t = constant(cond, x)
+    return Where.apply(cond_t, x, y)
+
+
+def maximum(a, b):
+    return Maximum.apply(*operands(a, b))
+
+
+def minimum(a, b):
+    return Minimum.apply(*operands(a, b))
+
+
+def masked_fill(x, mask, value):
+    """``x`` with ``value`` where ``mask`` is True (mask broadcasts to x's shape)."""
+    m = mask._data if hasattr(mask, "_data") else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
+                           f"{m.dtype}")
+    if hasattr(value, "_data"):
+        if value._data.ndim != 0:
+            raise RuntimeError("masked_fill only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value._data.ndim} dimension(s)")
+    else:
+        x, value = scalar_operand(x, value)
+    value, x = operands(to_tensor_like(value, x), x)
+    return Where.apply(constant(np.broadcast_to(m, x._data.shape), x), value, x)

@@ -1,0 +1,252 @@
+"""Indexing: x[idx], x[idx] = v, gather, scatter_add, index_select.
+
+Reading ``y = x[idx]`` picks elements; its gradient puts each element of dy back
+where it came from in a zero tensor of x's shape, *adding* where an index repeats
+(``x[[0, 0]]`` sends two gradients to x[0]). That scatter is itself an op whose
+gradient is the gather again, so double backward works.
+"""
+import numbers
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
+from ._util import constant, wrap_dim
+
+
+def _is_basic(index):
+    """True when NumPy's result is a view (ints, slices, None, Ellipsis only)."""
+    return all(i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral))
+               for i in index)
+
+
+def normalize_index(index, shape):
+    """A NumPy index from PyTorch-style input, with clear errors for bad entries."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    for i in index:
+        if isinstance(i, Tensor):
+            arr = i._data
+            if arr.dtype.kind == "f":
+                raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
+                                 f"got {i.dtype}")
+            out.append(arr)
+        elif isinstance(i, (bool, np.bool_)):
+            out.append(np.asarray(i))
+        elif isinstance(i, numbers.Integral):
+            out.append(int(i))
+        elif isinstance(i, float):
+            raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got float {i!r})")
+        elif isinstance(i, (list, np.ndarray)):
+            arr = np.asarray(i)
+            if arr.dtype.kind == "f":
+                raise IndexError(f"tensors used as indices must be long, int, byte or bool "
+                                 f"tensors, got a float list/array {i!r}")
+            if arr.size == 0:
+                arr = arr.astype(np.int64)
+            out.append(arr)
+        elif i is None or i is Ellipsis or isinstance(i, slice):
+            if isinstance(i, slice):
+                for part in (i.start, i.stop, i.step):
+                    if part is not None and not isinstance(part, (numbers.Integral, Tensor)):
+                        raise IndexError(f"slice indices must be integers or None, got {part!r}")
+                if i.step is not None and int(i.step) <= 0:
+                    raise ValueError("step must be greater than zero")
+            out.append(i)
+        else:
+            raise IndexError(f"unsupported index of type {type(i).__name__}: {i!r}")
+    return tuple(out)
+
+
+class GetItem(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, index):
+        self.in_shape, self.index = a.shape, index
+        try:
+            out = a[index]
+        except IndexError as err:
+            raise IndexError(f"{err} (indexing a tensor of shape {list(a.shape)})") from None
+        return out if isinstance(out, np.ndarray) or hasattr(out, "shape") else np.asarray(out)
+
+    def backward(self, g):
+        return IndexAddInto.apply(g, shape=self.in_shape, index=self.index)
+
+
+class IndexAddInto(ArrayFunction):
+    """zeros(shape) with g added at ``index``: the gradient of x[index]."""
+    saves_inputs = False
+
+    def forward(self, g, shape, index):
+        self.index = index
+        out = np.zeros_like(g, shape=shape)
+        if _is_basic(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    def backward(self, gg):
+        return getitem(gg, self.index)
+
+
+class IndexPut(ArrayFunction):
+    """x with ``x[index] = v``; dx is dy with zeros at index, dv is dy[index] summed to v."""
+    saves_inputs = False
+
+    def forward(self, a, v, index):
+        self.index = index
+        out = a.copy()
+        out[index] = v
+        return out
+
+    def backward(self, g):
+        from .arithmetic import sum_to  # noqa: PLC0415
+
+        a, v = self.inputs
+        ga = gv = None
+        if self.needs_input_grad[0]:
+            keep = np.ones_like(g._data)
+            keep[self.index] = 0
+            ga = g * constant(keep, g)
+        if self.needs_input_grad[1]:
+            picked = getitem(g, self.index)
+            gv = sum_to(picked, v.shape) if picked.shape != v.shape else picked
+        return ga, gv
+
+
+class Gather(ArrayFunction):
+    saves_inputs = False
+
+    def forward(self, a, dim, index):
+        self.dim, self.index, self.in_shape = dim, index, a.shape
+        return np.take_along_axis(a, index, axis=dim)
+
+    def backward(self, g):
+        zeros = constant(np.zeros_like(g._data, shape=self.in_shape), g)
+        return scatter_add(zeros, self.dim, constant(self.index, g), g)
+
+
+class ScatterAdd(ArrayFunction):
+    """out = base; out[..., index[i], ...] += src[i] along ``dim``."""
+    saves_inputs = False
+
+    def forward(self, base, index, src, dim):
+        self.dim = dim
+        out = base.copy()
+        np.add.at(out, _along_axis_index(index, dim), src[tuple(slice(0, s) for s in index.shape)])
+        return out
+
+    def backward(self, g):
+        _, index, src = self.inputs
+        gbase = g if self.needs_input_grad[0] else None
+        gsrc = None
+        if self.needs_input_grad[2]:
+            picked = gather(g, self.dim, index)
+            if picked.shape != src.shape:  # src may be larger than index: the rest gets 0
+                from .shape import pad  # noqa: PLC0415
+
+                widths = []
+                for s_src, s_idx in reversed(list(zip(src.shape, index.shape))):
+                    widths += [0, s_src - s_idx]
+                picked = pad(picked, widths)
+            gsrc = picked
+        return gbase, None, gsrc
+
+
+def _along_axis_index(index, dim):
+    """Full fancy index addressing ``out[..., index, ...]`` along ``dim``."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+def getitem(x, index):
+    index = normalize_index(index, x._data.shape)
+    out = GetItem.apply(x, index=index)
+    if _is_basic(index):
+        out._vc = x._vc
+    return out
+
+
+def setitem(x, index, value):
+    """``x[index] = value`` in place (recorded in the graph like any in-place op)."""
+    from .inplace import inplace  # noqa: PLC0415
+    from ._util import to_tensor_like  # noqa: PLC0415
+
+    index = normalize_index(index, x._data.shape)
+    v = to_tensor_like(value, x)
+    if v._data.dtype != x._data.dtype:
+        v = v.to(x.dtype)
+    inplace(x, lambda old: IndexPut.apply(old, v, index=index))
+
+
+def _check_index_tensor(index, name):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): index must be a Tensor, got {type(index).__name__}")
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+
+
+def gather(x, dim, index):
+    """out[i][j] = x[index[i][j]][j] for dim=0 (and so on for other dims)."""
+    _check_index_tensor(index, "gather")
+    d = wrap_dim(dim, x._data.ndim)
+    if index._data.ndim != x._data.ndim:
+        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions as "
+                           f"input tensor ({x._data.ndim}), got {index._data.ndim}")
+    _check_range(index._data, x._data.shape[d], "gather", d)
+    return Gather.apply(x, dim=d, index=index._data)
+
+
+def _check_range(idx, size, name, dim):
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = idx.max() if idx.max() >= size else idx.min()
+        raise IndexError(f"{name}(): index {int(bad)} is out of bounds for dimension {dim} "
+                         f"with size {size}")
+
+
+def scatter_add(x, dim, index, src):
+    _check_index_tensor(index, "scatter_add")
+    d = wrap_dim(dim, x._data.ndim)
+    _check_range(index._data, x._data.shape[d], "scatter_add", d)
+    if src._data.dtype != x._data.dtype:
+        src = src.to(x.dtype)
+    return ScatterAdd.apply(x, index, src, dim=d)
+
+
+def scatter(x, dim, index, src):
+    """out = x with out[index along dim] = src (no accumulation; last write wins)."""
+    _check_index_tensor(index, "scatter")
+    d = wrap_dim(dim, x._data.ndim)
+    _check_range(index._data, x._data.shape[d], "scatter", d)
+    from ._util import to_tensor_like  # noqa: PLC0415
+
+    full = _along_axis_index(index._data, d)
+    if not isinstance(src, Tensor):
+        src = to_tensor_like(src, x).expand(index.shape)
+    src = src[tuple(slice(0, s) for s in index.shape)]
+    return IndexPut.apply(x, src.to(x.dtype), index=full)
+
+
+def index_select(x, dim, index):
+    _check_index_tensor(index, "index_select")
+    if index._data.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = wrap_dim(dim, x._data.ndim)
+    _check_range(index._data, x._data.shape[d], "index_select", d)
+    return getitem(x, (slice(None),) * d + (index._data.reshape(-1),))
+
+
+def take_along_dim(x, indices, dim):
+    return gather(x, dim, indices)
+
+
+def masked_select(x, mask):
+    from .shape import expand  # noqa: PLC0415
+    from ._util import broadcast_shapes  # noqa: PLC0415
+
+    shape = broadcast_shapes(x._data.shape, mask._data.shape)
+    return getitem(expand(x, shape), np.broadcast_to(mask._data, shape))

@@ -1,0 +1,198 @@
+"""In-place ops (``add_``, ``mul_``, ``x[i] = v``, ...) and the version counter.
+
+Writing into a tensor that the graph still needs would silently corrupt
+gradients, so every in-place write bumps the tensor's version counter, and a
+backward that finds a saved input at a newer version raises an error instead.
+
+When the written tensor is part of a graph (it requires grad, or the value
+written does), the op is recorded: the result is computed out of place from a
+copy of the old value (which keeps the old history), written back into the
+tensor's memory (so views see it), and the tensor takes the new node as its
+``grad_fn``. A leaf that requires grad may not be changed in place while grad
+mode is on: that would make its gradient meaningless.
+"""
+import numpy as np
+
+from ..autograd import grad_mode
+from ..tensor import Tensor
+
+
+def _write(t, arr):
+    dst = t._data
+    if arr.dtype != dst.dtype and not np.can_cast(arr.dtype, dst.dtype, casting="same_kind"):
+        raise RuntimeError(f"result type {arr.dtype} can't be cast to the desired output type "
+                           f"{dst.dtype}")
+    if not dst.flags.writeable:
+        raise RuntimeError("unsupported operation: the tensor being written in place is an "
+                           "expanded (broadcast) view, more than one element of which may refer "
+                           "to a single memory location. Please clone() the tensor first.")
+    np.copyto(dst, arr, casting="unsafe")
+    t._vc[0] += 1
+
+
+def _leaf_error():
+    return RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                        "operation.")
+
+
+def inplace(t, compute, *others):
+    """Replace ``t``'s values by ``compute(t_old)`` in place; returns ``t``.
+
+    ``others`` lists the tensors ``compute`` reads besides ``t`` (to know whether
+    the write must be recorded).
+    """
+    recording = grad_mode.is_grad_enabled() and (
+        t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
+    if not recording:
+        with grad_mode.no_grad():
+            result = compute(t)
+        if result._data.shape != t._data.shape:
+            _shape_error(result, t)
+        _write(t, result._data)
+        return t
+    if t.grad_fn is None and t._requires_grad:
+        raise _leaf_error()
+    old = Tensor._make(t._data.copy(), t._device)  # the pre-write value, with t's history
+    old._requires_grad, old.grad_fn, old._out_index = t._requires_grad, t.grad_fn, t._out_index
+    result = compute(old)
+    if result._data.shape != t._data.shape:
+        _shape_error(result, t)
+    _write(t, result._data)
+    # t takes over result's place in the graph (result's node keeps its own array,
+    # so later writes into t cannot corrupt what that node saved)
+    t.grad_fn, t._out_index, t._requires_grad = result.grad_fn, result._out_index, \
+        result._requires_grad
+    return t
+
+
+def _shape_error(result, t):
+    raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast "
+                       f"shape {list(result._data.shape)}")
+
+
+def _fast(t, other):
+    """True when an in-place ufunc can write straight into ``t`` (nothing to record)."""
+    if grad_mode.is_grad_enabled() and (t._requires_grad or
+                                        (isinstance(other, Tensor) and other._requires_grad)):
+        return False
+    return t._data.flags.writeable
+
+
+def _raw(other):
+    return other._data if isinstance(other, Tensor) else other
+
+
+def _ufunc_inplace(t, other, ufunc, fallback):
+    if _fast(t, other):
+        try:
+            ufunc(t._data, _raw(other), out=t._data, casting="same_kind")
+        except (TypeError, np._core._exceptions._UFuncOutputCastingError) as err:
+            raise RuntimeError(f"result type can't be cast to the desired output type "
+                               f"{t._data.dtype}: {err}") from None
+        except ValueError as err:
+            raise RuntimeError(f"in-place op on shape {list(t._data.shape)}: {err}") from None
+        t._vc[0] += 1
+        return t
+    return inplace(t, lambda old: fallback(old, other), other)
+
+
+def add_(t, other, alpha=1):
+    from .arithmetic import add  # noqa: PLC0415
+
+    if alpha != 1:
+        from .arithmetic import mul  # noqa: PLC0415
+
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _ufunc_inplace(t, other, np.add, add)
+
+
+def sub_(t, other, alpha=1):
+    from .arithmetic import sub  # noqa: PLC0415
+
+    if alpha != 1:
+        from .arithmetic import mul  # noqa: PLC0415
+
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _ufunc_inplace(t, other, np.subtract, sub)
+
+
+def mul_(t, other):
+    from .arithmetic import mul  # noqa: PLC0415
+
+    return _ufunc_inplace(t, other, np.multiply, mul)
+
+
+def div_(t, other):
+    from .arithmetic import div  # noqa: PLC0415
+
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{t.dtype.name}")
+    return _ufunc_inplace(t, other, np.true_divide, div)
+
+
+def pow_(t, exponent):
+    from .arithmetic import pow as power  # noqa: PLC0415
+
+    return inplace(t, lambda old: power(old, exponent), exponent)
+
+
+def clamp_(t, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    from .elementwise import clamp  # noqa: PLC0415
+
+    return inplace(t, lambda old: clamp(old, min, max))
+
+
+def apply_unary_(t, fn):
+    """``t = fn(t)`` in place, e.g. ``relu_``, ``exp_``."""
+    return inplace(t, fn)
+
+
+def _fill_check(t):
+    if grad_mode.is_grad_enabled() and t.grad_fn is None and t._requires_grad:
+        raise _leaf_error()
+
+
+def fill_(t, value):
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        value = value.item()
+    _fill_check(t)
+    t._data[...] = value
+    t._vc[0] += 1
+    if t.grad_fn is not None and grad_mode.is_grad_enabled():
+        t.grad_fn, t._requires_grad = None, False  # the constant no longer depends on the graph
+    return t
+
+
+def zero_(t):
+    return fill_(t, 0)
+
+
+def copy_(t, src):
+    """Copy ``src``'s values (broadcast, cast and moved as needed) into ``t``."""
+    from .shape import expand  # noqa: PLC0415
+
+    if not isinstance(src, Tensor):
+        src_arr = np.asarray(src)
+        _write(t, np.broadcast_to(src_arr.astype(t._data.dtype), t._data.shape))
+        return t
+
+    def compute(_old):
+        moved = src if src._device == t._device else src.to(t._device)
+        if moved._data.dtype != t._data.dtype:
+            moved = moved.to(t.dtype)
+        return expand(moved, t._data.shape)
+
+    return inplace(t, compute, src)
+
+
+def random_fill_(t, draw):
+    """Fill ``t`` with values from ``draw(shape)`` (a NumPy array), as uniform_/normal_ do."""
+    from ..backend import move_array  # noqa: PLC0415
+
+    _fill_check(t)
+    _write(t, move_array(draw(t._data.shape).astype(t._data.dtype, copy=False), t._device))
+    return t

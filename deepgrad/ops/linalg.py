@@ -1,0 +1,221 @@
+"""Matrix products: matmul (all of PyTorch's cases), mm, bmm, mv, dot, outer, einsum.
+
+For C = A @ B over the last two dims (leading dims broadcast):
+
+    dA = dC @ B^T        dB = A^T @ dC
+
+each summed back over broadcast batch dims. 1-D operands are promoted to
+matrices (a row for the left, a column for the right) and the added dim is
+removed from the result, exactly as NumPy and PyTorch define matmul.
+"""
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from .arithmetic import sum_to
+from .shape import reshape, transpose, unsqueeze, squeeze
+
+
+class Matmul(ArrayFunction):
+    """Batched matrix product of two tensors with at least 2 dims each."""
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = matmul(g, transpose(b, -1, -2))
+            if ga.shape != a.shape:
+                ga = sum_to(ga, a.shape)
+        if self.needs_input_grad[1]:
+            gb = matmul(transpose(a, -1, -2), g)
+            if gb.shape != b.shape:
+                gb = sum_to(gb, b.shape)
+        return ga, gb
+
+
+def _shape_error(a, b):
+    sa, sb = a._data.shape, b._data.shape
+    if len(sa) <= 2 and len(sb) <= 2:
+        fa = "x".join(map(str, sa if len(sa) == 2 else (1,) + sa))
+        fb = "x".join(map(str, sb if len(sb) == 2 else sb + (1,)))
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({fa} and {fb})")
+    return RuntimeError(f"matmul: inner dimensions do not match: shapes {list(sa)} and "
+                        f"{list(sb)} ({sa[-1]} != {sb[-2] if len(sb) > 1 else sb[0]})")
+
+
+def matmul(a, b):
+    """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    from ._util import operands  # noqa: PLC0415
+
+    if a._data.ndim == 0 or b._data.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a._data.ndim}D and {b._data.ndim}D")
+    if a._data.dtype != b._data.dtype:
+        a, b = operands(a, b)
+    inner_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
+    if a._data.shape[-1] != inner_b:
+        raise _shape_error(a, b)
+    if a._data.ndim == 1 and b._data.ndim == 1:
+        return dot(a, b)
+    if a._data.ndim == 1:
+        return squeeze(Matmul.apply(unsqueeze(a, 0), b), -2)
+    if b._data.ndim == 1:
+        return squeeze(Matmul.apply(a, unsqueeze(b, -1)), -1)
+    if a._data.ndim > 2 or b._data.ndim > 2:
+        from ._util import broadcast_shapes  # noqa: PLC0415
+
+        try:
+            broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+        except RuntimeError as err:
+            raise RuntimeError(f"matmul: batch dimensions do not broadcast: shapes "
+                               f"{list(a._data.shape)} and {list(b._data.shape)} ({err})") from None
+    return Matmul.apply(a, b)
+
+
+def mm(a, b):
+    if a._data.ndim != 2 or b._data.ndim != 2:
+        raise RuntimeError(f"mm: both arguments must be 2D, got {a._data.ndim}D and "
+                           f"{b._data.ndim}D")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    if a._data.ndim != 3 or b._data.ndim != 3:
+        raise RuntimeError(f"bmm: both arguments must be 3D, got {a._data.ndim}D and "
+                           f"{b._data.ndim}D")
+    if a._data.shape[0] != b._data.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: shapes {list(a._data.shape)} and "
+                           f"{list(b._data.shape)}")
+    return matmul(a, b)
+
+
+def mv(a, v):
+    if a._data.ndim != 2 or v._data.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2D matrix and a 1D vector, got {a._data.ndim}D and "
+                           f"{v._data.ndim}D")
+    return matmul(a, v)
+
+
+class Dot(ArrayFunction):
+    def forward(self, a, b):
+        return np.asarray(np.dot(a, b))
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (g * b if self.needs_input_grad[0] else None,
+                g * a if self.needs_input_grad[1] else None)
+
+
+def dot(a, b):
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and {b._data.ndim}D "
+                           f"tensors")
+    if a._data.shape != b._data.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._data.shape[0]}] and "
+                           f"src [{b._data.shape[0]}] to have the same number of elements")
+    return Dot.apply(a, b)
+
+
+def inner(a, b):
+    return dot(a, b) if a._data.ndim == 1 and b._data.ndim == 1 else matmul(a, transpose(b, -1, -2))
+
+
+def outer(a, b):
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise RuntimeError(f"outer: expected 1D tensors, got {a._data.ndim}D and {b._data.ndim}D")
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+# --- einsum -----------------------------------------------------------------------------
+
+def _parse_einsum(equation, operands):
+    """Explicit subscripts (ellipses replaced by letters) for every operand and the output."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(f"einsum(): the equation {equation!r} names {len(inputs)} operands but "
+                         f"{len(operands)} were given")
+    used = set(c for c in eq if c.isalpha())
+    spare = iter(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used)
+    max_ell = max((op.ndim - (len(s) - 3) for s, op in zip(inputs, operands) if "..." in s),
+                  default=0)
+    ell = "".join(next(spare) for _ in range(max_ell))
+    expanded = []
+    for s, op in zip(inputs, operands):
+        if "..." in s:
+            n = op.ndim - (len(s) - 3)
+            s = s.replace("...", ell[max_ell - n:] if n else "")
+        if len(s) != op.ndim:
+            raise ValueError(f"einsum(): subscripts {s!r} do not match an operand with "
+                             f"{op.ndim} dims (shape {list(op.shape)})")
+        expanded.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = {}
+        for s in expanded:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    return expanded, out
+
+
+class Einsum(ArrayFunction):
+    """Generic contraction; the gradient for operand k is an einsum of dy with the others."""
+
+    def forward(self, *arrays, subs, out):
+        self.subs, self.out = subs, out
+        return np.asarray(np.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2))
+
+    def backward(self, g):
+        grads = []
+        for k, (x, s) in enumerate(zip(self.inputs, self.subs)):
+            if not self.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            if len(set(s)) != len(s):
+                raise NotImplementedError(f"einsum backward for repeated subscripts in one "
+                                          f"operand ({s!r}) is not supported")
+            others = [t for i, t in enumerate(self.inputs) if i != k]
+            other_subs = [t for i, t in enumerate(self.subs) if i != k]
+            present = set(self.out).union(*other_subs) if other_subs else set(self.out)
+            # letters of x that appear nowhere else were summed away: broadcast them back
+            missing = [c for c in s if c not in present]
+            term = Einsum.apply(g, *others, subs=[self.out] + other_subs,
+                                out="".join(c for c in s if c in present))
+            if missing:
+                from .shape import expand  # noqa: PLC0415
+
+                term = expand(reshape(term, _fill_shape(s, present, x.shape)), x.shape)
+            if term.shape != x.shape:  # x was broadcast along a size-1 dim
+                term = sum_to(term, x.shape)
+            grads.append(term)
+        return tuple(grads)
+
+
+def _fill_shape(subs, present, full_shape):
+    """x's shape with 1 for the letters that were summed away."""
+    return tuple(full_shape[i] if c in present else 1 for i, c in enumerate(subs))
+
+
+def einsum(equation, *operands):
+    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; ellipses are supported."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    subs, out = _parse_einsum(equation, operands)
+    for s, op in zip(subs, operands):
+        for c, size in zip(s, op.shape):
+            for s2, op2 in zip(subs, operands):
+                if c in s2 and op2.shape[s2.index(c)] not in (size, 1) and size != 1:
+                    raise RuntimeError(f"einsum(): operands do not broadcast: subscript {c!r} "
+                                       f"has size {size} and {op2.shape[s2.index(c)]}")
+    from ._util import operands as promote  # noqa: PLC0415
+
+    ops = list(operands)
+    for i in range(1, len(ops)):
+        if ops[i]._data.dtype != ops[0]._data.dtype:
+            ops[0], ops[i] = promote(ops[0], ops[i])
+    return Einsum.apply(*ops, subs=subs, out=out)

@@ -1,0 +1,382 @@
+"""The Tensor: an array of numbers that remembers how it was computed.
+
+A Tensor holds a raw array (``_data``: NumPy on the CPU, CuPy on a GPU) plus what
+reverse-mode autodiff needs:
+
+* ``requires_grad``: whether gradients should flow to it;
+* ``grad_fn``: the graph node (a Function instance) that produced it, or ``None``
+  for a *leaf* (a tensor made by the user, such as a parameter);
+* ``grad``: after ``backward()``, d(output)/d(this tensor) for leaves;
+* ``_vc``: a version counter shared with its views and bumped by every in-place
+  change, so that backward can refuse to use a value that was overwritten.
+
+The math lives in ``deepgrad/ops``; the methods here and in ``tensor_methods``
+are one-line delegates to it.
+"""
+import numpy as np
+
+from . import dtypes
+from .autograd import grad_mode
+from .autograd.function import Function
+from .backend import CPU, array_module, device, device_of_array, move_array
+from .tensor_methods import TensorMethods
+from .tensor_repr import format_tensor
+
+
+class Tensor(TensorMethods):
+    __slots__ = ("_data", "_device", "_requires_grad", "grad", "grad_fn", "_out_index", "_vc",
+                 "_hooks", "_post_hooks", "_retains_grad", "__weakref__", "__dict__")
+
+    # deepgrad ops win over NumPy's when a NumPy array meets a Tensor (a * t)
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import _to_array  # noqa: PLC0415 - creation imports Tensor
+
+        arr, dev = _to_array(data, dtype, device)
+        self._init(arr, dev)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, arr, dev):
+        self._data = arr
+        self._device = dev
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._out_index = 0
+        self._vc = [0]
+        self._hooks = None
+        self._post_hooks = None
+        self._retains_grad = False
+
+    @classmethod
+    def _make(cls, arr, dev=CPU):
+        """Wrap a raw array without copying or checks (the hot path of every op)."""
+        t = cls.__new__(cls)
+        t._data = arr
+        t._device = dev
+        t._requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._out_index = 0
+        t._vc = [0]
+        t._hooks = None
+        t._post_hooks = None
+        t._retains_grad = False
+        return t
+
+    # --- attributes --------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
+                               "want to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        if value and self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
+                               f"got {self.dtype}")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def data(self):
+        """This tensor's values as a new leaf that shares memory and records nothing."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = arr
+        self._device = device_of_array(arr)
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return int(self._data.size)
+
+    def nelement(self):
+        return int(self._data.size)
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    @property
+    def _version(self):
+        return self._vc[0]
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __repr__(self):
+        return format_tensor(self)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self.numpy(), self._requires_grad, str(self._device)))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol")
+        new = type(self)._make(self._data.copy(), self._device)
+        new._requires_grad = self._requires_grad
+        if self.grad is not None:
+            new.grad = self.grad.__deepcopy__(memo)
+        new.__dict__.update({k: v for k, v in self.__dict__.items()})
+        memo[id(self)] = new
+        return new
+
+    # --- conversion --------------------------------------------------------
+    def numpy(self, force=False):
+        """The values as a NumPy array; shares memory for CPU tensors, like PyTorch."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        if self._device.type != "cpu":
+            if not force:
+                raise TypeError(f"can't convert {self._device} tensor to numpy. "
+                                "Use Tensor.cpu() to copy the tensor to host memory first.")
+            return self._data.get()
+        return self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return move_array(self._data, CPU).tolist()
+
+    def detach(self):
+        """A new leaf sharing this tensor's memory and version counter, outside the graph."""
+        t = Tensor._make(self._data, self._device)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        if self._post_hooks is None and self.grad_fn is not None:
+            self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """Move and/or cast: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (dtypes.dtype, type, np.dtype)):
+                dtype = a
+            elif isinstance(a, (str, globals()["device"])):
+                device = a
+            else:
+                raise TypeError(f"to() got an unexpected argument {a!r}")
+        from .ops.convert import cast, to_device  # noqa: PLC0415
+
+        out = self
+        if device is not None and globals()["device"](device) != self._device:
+            out = to_device(out, globals()["device"](device))
+        if dtype is not None and dtypes.to_numpy_dtype(dtype) != out._data.dtype:
+            out = cast(out, dtypes.to_numpy_dtype(dtype))
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to(device="cpu")
+
+    def cuda(self, device_index=None):
+        return self.to(device="cuda" if device_index is None else f"cuda:{device_index}")
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"deepgrad.{type(self).__name__}[{self.dtype.name}]"
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def half(self):
+        return self.to(dtypes.float16)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def contiguous(self):
+        if self._data.flags.c_contiguous:
+            return self
+        from .ops.convert import make_contiguous  # noqa: PLC0415
+
+        return make_contiguous(self)
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        return Tensor(data, dtype=dtype or self.dtype, device=device or self._device,
+                      requires_grad=requires_grad)
+
+    # --- autograd API ---------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+        from .autograd import backward  # noqa: PLC0415
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
+            hooks = table.setdefault(self._out_index, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None or self._retains_grad:
+            return
+        import weakref  # noqa: PLC0415
+
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            t = ref()
+            if t is not None:
+                g = grad.detach()
+                t.grad = g if t.grad is None else Tensor._make(t.grad._data + g._data, g._device)
+        self._retains_grad = True
+        table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
+        table.setdefault(self._out_index, []).append(keep)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple, printed like PyTorch's ``torch.Size``."""
+
+    def __repr__(self):
+        return f"deepgrad.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
+def _rebuild(arr, requires_grad, dev):
+    t = Tensor._make(move_array(arr, device(dev)), device(dev))
+    t._requires_grad = requires_grad
+    return t
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+__all__ = ["Tensor", "Size", "is_tensor", "Function", "array_module", "grad_mode"]

@@ -1,0 +1,38 @@
+"""Shared test helpers: conversions between deepgrad and the PyTorch oracle."""
+import numpy as np
+import pytest
+
+import deepgrad
+
+torch = pytest.importorskip("torch")
+
+
+def to_torch(t, requires_grad=None):
+    """A float64-exact torch copy of a deepgrad tensor (or array)."""
+    arr = t.detach().numpy() if isinstance(t, deepgrad.Tensor) else np.asarray(t)
+    out = torch.from_numpy(np.array(arr, copy=True))
+    if requires_grad is None:
+        requires_grad = isinstance(t, deepgrad.Tensor) and t.requires_grad
+    return out.requires_grad_(requires_grad) if out.is_floating_point() else out
+
+
+def to_numpy(x):
+    if isinstance(x, deepgrad.Tensor):
+        return x.detach().numpy()
+    if isinstance(x, torch.Tensor):
+        return x.detach().numpy()
+    return np.asarray(x)
+
+
+def assert_close(actual, expected, rtol=1e-6, atol=1e-9, msg=""):
+    """Compare a deepgrad result with a torch (or NumPy) reference, shapes included."""
+    a, e = to_numpy(actual), to_numpy(expected)
+    assert a.shape == e.shape, f"{msg} shape {a.shape} != expected {e.shape}"
+    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, err_msg=msg)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    deepgrad.manual_seed(0)
+    torch.manual_seed(0)
+    yield
