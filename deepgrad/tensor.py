@@ -25,7 +25,12 @@ from .tensor_repr import format_tensor
 
 class Tensor(TensorMethods):
     __slots__ = ("_data", "_device", "_requires_grad", "grad", "grad_fn", "_out_index", "_vc",
-                 "_hooks", "_post_hooks", "_retains_grad", "__weakref__", "__dict__")
+                 "__weakref__", "__dict__")
+
+    # rarely set: class-level defaults keep tensor creation cheap
+    _hooks = None        # hooks of a leaf, called with its gradient
+    _post_hooks = None   # called with the leaf after its .grad is updated
+    _retains_grad = False
 
     # deepgrad ops win over NumPy's when a NumPy array meets a Tensor (a * t)
     __array_priority__ = 1000
@@ -46,9 +51,6 @@ class Tensor(TensorMethods):
         self.grad_fn = None
         self._out_index = 0
         self._vc = [0]
-        self._hooks = None
-        self._post_hooks = None
-        self._retains_grad = False
 
     @classmethod
     def _make(cls, arr, dev=CPU):
@@ -61,9 +63,6 @@ class Tensor(TensorMethods):
         t.grad_fn = None
         t._out_index = 0
         t._vc = [0]
-        t._hooks = None
-        t._post_hooks = None
-        t._retains_grad = False
         return t
 
     # --- attributes --------------------------------------------------------
@@ -312,8 +311,9 @@ class Tensor(TensorMethods):
                 self._hooks = []
             hooks = self._hooks
         else:
-            table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
-            hooks = table.setdefault(self._out_index, [])
+            if self.grad_fn._tensor_hooks is None:
+                self.grad_fn._tensor_hooks = {}
+            hooks = self.grad_fn._tensor_hooks.setdefault(self._out_index, [])
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
@@ -330,9 +330,11 @@ class Tensor(TensorMethods):
             if t is not None:
                 g = grad.detach()
                 t.grad = g if t.grad is None else Tensor._make(t.grad._data + g._data, g._device)
+        keep.retains_grad = True
         self._retains_grad = True
-        table = self.grad_fn.__dict__.setdefault("_tensor_hooks", {})
-        table.setdefault(self._out_index, []).append(keep)
+        if self.grad_fn._tensor_hooks is None:
+            self.grad_fn._tensor_hooks = {}
+        self.grad_fn._tensor_hooks.setdefault(self._out_index, []).append(keep)
 
     @property
     def retains_grad(self):

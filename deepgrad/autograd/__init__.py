@@ -1,5 +1,7 @@
 """Reverse-mode automatic differentiation: ``backward``, ``grad``, grad modes, Function,
 gradient checking and the functional API (vjp, jvp, jacobian, hessian, hvp)."""
+import numpy as np
+
 from . import functional
 from .engine import run_backward
 from .function import Function
@@ -9,17 +11,16 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
 
 
 def _seeds(outputs, grad_outputs, create_graph):
-    from ..creation import ones_like  # noqa: PLC0415
     from ..tensor import Tensor  # noqa: PLC0415
 
     seeds = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
-            if out.numel() != 1:
+            if out._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                    f"(got an output of shape {list(out.shape)}); pass gradient= "
                                    f"(or grad_outputs=) with the same shape")
-            g = ones_like(out)
+            g = Tensor._make(np.ones_like(out._data), out._device)
         elif not isinstance(g, Tensor):
             g = Tensor(g, dtype=out.dtype, device=out.device)
         elif g.shape != out.shape:

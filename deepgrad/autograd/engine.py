@@ -80,6 +80,8 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
             elif out.requires_grad:
                 _accumulate_leaf(out, seed, create_graph, set())
             continue
+        if node._released:
+            raise RuntimeError(_SECOND_BACKWARD)
         if capture is not None and (node, out._out_index) in capture:
             key = (node, out._out_index)
             capture[key] = _accumulate(capture[key], seed)
@@ -101,27 +103,33 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
 
 
 def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, capture, handed):
-    d = node.__dict__
-    if d.get("_released"):
+    if node._released:
         raise RuntimeError(_SECOND_BACKWARD)
-    hooks = d.get("_tensor_hooks")
+    hooks = node._tensor_hooks
     if hooks is not None:
         grads = _run_tensor_hooks(hooks, grads, handed)
     inputs = node.inputs
-    missing = [g is None for g in grads]
-    if all(missing):
+    if len(grads) == 1:
+        missing = grads[0] is None
+        all_missing = missing
+    else:
+        missing = any(g is None for g in grads)
+        all_missing = all(g is None for g in grads)
+    if all_missing:
         in_grads = (None,) * len(inputs)
     else:
-        if any(missing) and node.materialize_grads:
+        if missing and node.materialize_grads:
             grads = _materialize(node, grads)
-        node._check_versions()
+        versions = node._versions
+        if versions is not None:
+            node._check_versions()
         in_grads = node.backward(*grads)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         if len(in_grads) != len(inputs):
             raise RuntimeError(f"{node.name()}.backward returned {len(in_grads)} gradients "
                                f"but forward had {len(inputs)} inputs")
-        node_hooks = d.get("_node_hooks")
+        node_hooks = node._node_hooks
         if node_hooks:
             for h in node_hooks:
                 h(in_grads, tuple(grads))
@@ -129,11 +137,11 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
         if t is None:
             continue
         fn = t.grad_fn
-        if g is not None and t.requires_grad:
-            if g.shape != t.shape:
+        if g is not None and t._requires_grad:
+            if g._data.shape != t._data.shape:
                 raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
                                    f"for an input of shape {tuple(t.shape)}")
-            if g.dtype is not t.dtype:
+            if g._data.dtype != t._data.dtype:
                 g = g.to(t.dtype)
             if fn is None:
                 if capture is None:
@@ -148,7 +156,9 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
                 slot = pending.get(fn)
                 if slot is None:
                     slot = pending[fn] = [None] * fn._n_out
-                slot[t._out_index] = _accumulate(slot[t._out_index], g)
+                i = t._out_index
+                old = slot[i]
+                slot[i] = g if old is None else old + g
         if fn is not None:
             left = deps[fn] - 1
             deps[fn] = left
@@ -170,7 +180,8 @@ def _run_tensor_hooks(hooks, grads, handed):
         g = grads[index]
         if g is None:
             continue
-        for fn in fns:
+        # retain_grad's hook runs last, so .grad shows what the other hooks made of it
+        for fn in sorted(fns, key=lambda f: getattr(f, "retains_grad", False)):
             new = fn(g)
             if new is not None:
                 g = new

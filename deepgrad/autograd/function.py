@@ -50,6 +50,12 @@ class Function:
     # Ops whose outputs have no gradient (comparisons, argmax) set this to False.
     differentiable = True
 
+    # per-node state that is usually absent (instance attributes override these)
+    _released = False      # set once backward has freed the node
+    _tensor_hooks = None   # {output index: [hooks]} from Tensor.register_hook on outputs
+    _node_hooks = None     # hooks registered on the node itself
+    _versions = None       # input versions recorded at forward (built-in ops)
+
     # --- the ctx API -----------------------------------------------------
     def save_for_backward(self, *tensors):
         self._saved = tensors
@@ -90,7 +96,9 @@ class Function:
 
     def register_hook(self, hook):
         """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
-        self.__dict__.setdefault("_node_hooks", []).append(hook)
+        if self._node_hooks is None:
+            self._node_hooks = []
+        self._node_hooks.append(hook)
 
     def output(self):
         """The op's output as a Tensor attached to this node (for ops with ``needs_output``).
@@ -146,7 +154,7 @@ class Function:
 
     def _check_versions(self):
         """Before backward: fail loudly if an input it reads was changed in place."""
-        versions = self.__dict__.get("_versions")
+        versions = self._versions
         if versions is not None:
             for t, v in zip(self.inputs, versions):
                 if t is not None and t._vc[0] != v:
@@ -158,29 +166,36 @@ class ArrayFunction(Function):
 
     @classmethod
     def apply(cls, *inputs, **attrs):
-        Tensor = _tensor.Tensor
+        """Run ``forward`` on the inputs' arrays; record a node when a gradient is needed.
+
+        This is the hot path of every op, so it is written for speed: no work
+        beyond the forward itself when nothing requires grad.
+        """
+        make = _tensor.Tensor._make
+        ctx = cls.__new__(cls)
         first = inputs[0]
         dev = first._device
-        for t in inputs:
-            if t._device is not dev:
-                _device_mismatch(cls, inputs)
-        ctx = cls.__new__(cls)
-        out = ctx.forward(*[t._data for t in inputs], **attrs)
-        record = False
-        if cls.differentiable and _state.enabled:
+        if len(inputs) == 1:
+            out = ctx.forward(first._data, **attrs)
+            record = first._requires_grad
+        else:
+            record = False
             for t in inputs:
-                if t.requires_grad:
+                if t._device is not dev:
+                    _device_mismatch(cls, inputs)
+                if t._requires_grad:
                     record = True
-                    break
+            out = ctx.forward(*[t._data for t in inputs], **attrs)
+        record = record and _state.enabled and cls.differentiable
         if type(out) is tuple:
             if not record:
-                return tuple(Tensor._make(o, dev) for o in out)
+                return tuple(make(o, dev) for o in out)
             ctx._attach(inputs)
             ctx._n_out = len(out)
-            results = tuple(ctx._wrap_output(Tensor._make(o, dev), i) for i, o in enumerate(out))
+            results = tuple(ctx._wrap_output(make(o, dev), i) for i, o in enumerate(out))
             ctx._out_meta = [(r.shape, r.dtype, dev) for r in results]
             return results
-        result = Tensor._make(out, dev)
+        result = make(out, dev)
         if not record:
             return result
         ctx._attach(inputs)
@@ -190,13 +205,13 @@ class ArrayFunction(Function):
     def _attach(self, inputs):
         self.inputs = inputs
         if self.saves_inputs:
-            self._versions = tuple(t._vc[0] for t in inputs)
-        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+            self._versions = tuple([t._vc[0] for t in inputs])
+        self.needs_input_grad = tuple([t._requires_grad for t in inputs])
 
     def _wrap_output(self, result, index):
         if result._data.dtype.kind != "f":
             return result
-        result.requires_grad = True
+        result._requires_grad = True
         result.grad_fn = self
         result._out_index = index
         if self.needs_output:

@@ -5,15 +5,20 @@ import numpy as np
 
 from .. import dtypes
 from ..tensor import Tensor
+from . import convert as _convert
 
 
 def is_scalar(x):
     """A Python (or NumPy) number, which ops take as an attribute rather than a tensor."""
-    return isinstance(x, numbers.Number) and not isinstance(x, Tensor)
+    if isinstance(x, Tensor):  # the common case first: ABC checks below are slow
+        return False
+    return type(x) in (float, int, bool) or isinstance(x, numbers.Number)
 
 
 def python_scalar(x, like):
     """``x`` as a Python number that will not widen ``like``'s dtype (NumPy's weak scalars)."""
+    if type(x) in (float, int):
+        return x
     if isinstance(x, (bool, np.bool_)):
         return bool(x)
     if isinstance(x, numbers.Integral):
@@ -30,6 +35,8 @@ def scalar_operand(t, c):
     is first cast to the default float dtype, as in PyTorch."""
     c = python_scalar(c, t)
     kind = t._data.dtype.kind
+    if kind == "f":
+        return t, c
     if isinstance(c, float) and kind in "iub":
         t = cast(t, dtypes.default_float_numpy())
     elif isinstance(c, int) and not isinstance(c, bool) and kind == "b":
@@ -99,9 +106,9 @@ def broadcast_shapes(*shapes):
 
 def wrap_dim(dim, ndim):
     """A dimension index in [0, ndim), accepting negatives; 0-d tensors accept 0 and -1."""
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+    if type(dim) is not int and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"dim must be an int, got {type(dim).__name__} ({dim!r})")
-    n = max(ndim, 1)
+    n = ndim if ndim > 0 else 1
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
@@ -126,9 +133,7 @@ def reduced_shape(shape, axes):
 
 
 def cast(t, np_dtype):
-    from .convert import cast as _cast  # noqa: PLC0415 - convert imports this module
-
-    return _cast(t, np_dtype)
+    return _convert.cast(t, np_dtype)
 
 
 def constant(arr, like):

@@ -11,8 +11,12 @@ node with one input and keeps ``x``'s dtype (float32 stays float32).
 """
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ._util import constant, is_scalar, operands, scalar_operand
+from . import convert as _convert
+from . import elementwise as _elem
+from . import shape as _shape
 
 
 class SumTo(ArrayFunction):
@@ -28,9 +32,7 @@ class SumTo(ArrayFunction):
         return out.reshape(shape)
 
     def backward(self, g):
-        from .shape import expand  # noqa: PLC0415
-
-        return expand(g, self.in_shape)
+        return _shape.expand(g, self.in_shape)
 
 
 def sum_to(g, shape):
@@ -95,10 +97,9 @@ class Pow(ArrayFunction):
             ga = sum_to(g * b * a ** (b - 1), a.shape)
         if self.needs_input_grad[1]:
             # a^b ln a, with the limit 0 where a == 0 (PyTorch's convention)
-            from .elementwise import log, where  # noqa: PLC0415
 
-            safe = where(a == 0, 1.0, a)
-            gb = sum_to(g * a ** b * log(safe), b.shape)
+            safe = _elem.where(a == 0, 1.0, a)
+            gb = sum_to(g * a ** b * _elem.log(safe), b.shape)
         return ga, gb
 
 
@@ -199,10 +200,7 @@ class RPowScalar(ArrayFunction):
 
 
 def _true_divide_operand(t):
-    from .. import dtypes  # noqa: PLC0415
-    from .convert import cast  # noqa: PLC0415
-
-    return t if t._data.dtype.kind == "f" else cast(t, dtypes.default_float_numpy())
+    return t if t._data.dtype.kind == "f" else _convert.cast(t, dtypes.default_float_numpy())
 
 
 def add(a, b, alpha=1):
@@ -253,8 +251,6 @@ def div(a, b, rounding_mode=None):
 
 
 def _rounded_div(a, b, mode):
-    from .elementwise import floor, trunc  # noqa: PLC0415
-
     if mode not in ("floor", "trunc"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found {mode!r}")
@@ -264,7 +260,7 @@ def _rounded_div(a, b, mode):
             np.trunc(a._data / b._data).astype(a._data.dtype)
         return constant(q, a)
     q = Div.apply(a, b)
-    return floor(q) if mode == "floor" else trunc(q)
+    return _elem.floor(q) if mode == "floor" else _elem.trunc(q)
 
 
 def neg(a):
@@ -278,10 +274,7 @@ def pow(a, b):  # noqa: A001 - PyTorch's name
     if is_scalar(a):
         b, c = scalar_operand(b, a)
         if b._data.dtype.kind in "iub" and isinstance(c, float):
-            from .. import dtypes  # noqa: PLC0415
-            from .convert import cast  # noqa: PLC0415
-
-            b = cast(b, dtypes.default_float_numpy())
+            b = _convert.cast(b, dtypes.default_float_numpy())
         return RPowScalar.apply(b, c=c)
     return Pow.apply(*operands(a, b))
 

@@ -2,7 +2,10 @@
 import numpy as np
 
 from ..tensor import Tensor
-from ._util import constant, operands
+from ._util import constant, operands, wrap_dim
+from . import index as _index
+from . import reduce as _reduce
+from . import shape as _shape
 
 
 def _compare(a, b, fn):
@@ -112,14 +115,11 @@ def argwhere(a):
 
 def sort(a, dim=-1, descending=False):
     """(values, indices) sorted along ``dim``; values carry the gradient through a gather."""
-    from .index import gather  # noqa: PLC0415
-    from .reduce import values_indices  # noqa: PLC0415
-    from ._util import wrap_dim  # noqa: PLC0415
 
     d = wrap_dim(dim, a._data.ndim)
     key = -a._data if descending else a._data
     idx = constant(np.argsort(key, axis=d, kind="stable").astype(np.int64), a)
-    return values_indices(gather(a, d, idx) if a._data.ndim else a, idx)
+    return _reduce.values_indices(_index.gather(a, d, idx) if a._data.ndim else a, idx)
 
 
 def argsort(a, dim=-1, descending=False):
@@ -127,11 +127,9 @@ def argsort(a, dim=-1, descending=False):
 
 
 def topk(a, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - PyTorch's name
-    from .shape import narrow  # noqa: PLC0415
-    from .reduce import values_indices  # noqa: PLC0415
 
     values, indices = sort(a, dim, descending=largest)
-    return values_indices(narrow(values, dim, 0, k), narrow(indices, dim, 0, k))
+    return _reduce.values_indices(_shape.narrow(values, dim, 0, k), _shape.narrow(indices, dim, 0, k))
 
 
 def unique(a, sorted=True, return_inverse=False, return_counts=False):  # noqa: A002

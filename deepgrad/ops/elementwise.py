@@ -13,18 +13,19 @@ reference to it (``needs_output``) instead of recomputing.
 """
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ._util import constant, is_scalar, operands, scalar_operand, to_tensor_like
-from .arithmetic import sum_to
+from . import arithmetic as _arith
+from . import compare as _compare
+from . import convert as _convert
 
 
 def _float_input(t):
     if t._data.dtype.kind == "f":
         return t
-    from .. import dtypes  # noqa: PLC0415
-    from .convert import cast  # noqa: PLC0415
 
-    return cast(t, dtypes.default_float_numpy())
+    return _convert.cast(t, dtypes.default_float_numpy())
 
 
 class Exp(ArrayFunction):
@@ -203,9 +204,9 @@ class Where(ArrayFunction):
         _, a, b = self.inputs
         ga = gb = None
         if self.needs_input_grad[1]:
-            ga = sum_to(g * constant(cond.astype(g._data.dtype), g), a.shape)
+            ga = _arith.sum_to(g * constant(cond.astype(g._data.dtype), g), a.shape)
         if self.needs_input_grad[2]:
-            gb = sum_to(g * constant((~cond).astype(g._data.dtype), g), b.shape)
+            gb = _arith.sum_to(g * constant((~cond).astype(g._data.dtype), g), b.shape)
         return None, ga, gb
 
 
@@ -232,8 +233,8 @@ def _split_by(g, inputs, wins, needs):
     x, y = np.broadcast_arrays(a._data, b._data)
     dtype = g._data.dtype
     share_a = wins(x, y).astype(dtype) + (x == y).astype(dtype) * 0.5
-    ga = sum_to(g * constant(share_a, g), a.shape) if needs[0] else None
-    gb = sum_to(g * constant(1 - share_a, g), b.shape) if needs[1] else None
+    ga = _arith.sum_to(g * constant(share_a, g), a.shape) if needs[0] else None
+    gb = _arith.sum_to(g * constant(1 - share_a, g), b.shape) if needs[1] else None
     return ga, gb
 
 
@@ -262,9 +263,7 @@ def log10(x):
 
 
 def exp2(x):
-    from .arithmetic import pow as power  # noqa: PLC0415
-
-    return power(2.0, x)
+    return _arith.pow(2.0, x)
 
 
 def sqrt(x):
@@ -351,9 +350,7 @@ def round(x, decimals=0):  # noqa: A001 - PyTorch's name
 def where(condition, x=None, y=None):
     """Elements of ``x`` where ``condition`` holds, else of ``y`` (broadcast together)."""
     if x is None and y is None:
-        from .compare import nonzero  # noqa: PLC0415
-
-        return nonzero(condition, as_tuple=True)
+        return _compare.nonzero(condition, as_tuple=True)
     cond = condition._data if hasattr(condition, "_data") else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)

@@ -11,7 +11,10 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ._util import constant, wrap_dim
+from ._util import broadcast_shapes, constant, to_tensor_like, wrap_dim
+from . import arithmetic as _arith
+from . import inplace as _inplace
+from . import shape as _shape
 
 
 def _is_basic(index):
@@ -103,8 +106,6 @@ class IndexPut(ArrayFunction):
         return out
 
     def backward(self, g):
-        from .arithmetic import sum_to  # noqa: PLC0415
-
         a, v = self.inputs
         ga = gv = None
         if self.needs_input_grad[0]:
@@ -113,7 +114,7 @@ class IndexPut(ArrayFunction):
             ga = g * constant(keep, g)
         if self.needs_input_grad[1]:
             picked = getitem(g, self.index)
-            gv = sum_to(picked, v.shape) if picked.shape != v.shape else picked
+            gv = _arith.sum_to(picked, v.shape) if picked.shape != v.shape else picked
         return ga, gv
 
 
@@ -146,12 +147,11 @@ class ScatterAdd(ArrayFunction):
         if self.needs_input_grad[2]:
             picked = gather(g, self.dim, index)
             if picked.shape != src.shape:  # src may be larger than index: the rest gets 0
-                from .shape import pad  # noqa: PLC0415
 
                 widths = []
                 for s_src, s_idx in reversed(list(zip(src.shape, index.shape))):
                     widths += [0, s_src - s_idx]
-                picked = pad(picked, widths)
+                picked = _shape.pad(picked, widths)
             gsrc = picked
         return gbase, None, gsrc
 
@@ -173,14 +173,12 @@ def getitem(x, index):
 
 def setitem(x, index, value):
     """``x[index] = value`` in place (recorded in the graph like any in-place op)."""
-    from .inplace import inplace  # noqa: PLC0415
-    from ._util import to_tensor_like  # noqa: PLC0415
 
     index = normalize_index(index, x._data.shape)
     v = to_tensor_like(value, x)
     if v._data.dtype != x._data.dtype:
         v = v.to(x.dtype)
-    inplace(x, lambda old: IndexPut.apply(old, v, index=index))
+    _inplace.inplace(x, lambda old: IndexPut.apply(old, v, index=index))
 
 
 def _check_index_tensor(index, name):
@@ -222,7 +220,6 @@ def scatter(x, dim, index, src):
     _check_index_tensor(index, "scatter")
     d = wrap_dim(dim, x._data.ndim)
     _check_range(index._data, x._data.shape[d], "scatter", d)
-    from ._util import to_tensor_like  # noqa: PLC0415
 
     full = _along_axis_index(index._data, d)
     if not isinstance(src, Tensor):
@@ -245,8 +242,5 @@ def take_along_dim(x, indices, dim):
 
 
 def masked_select(x, mask):
-    from .shape import expand  # noqa: PLC0415
-    from ._util import broadcast_shapes  # noqa: PLC0415
-
     shape = broadcast_shapes(x._data.shape, mask._data.shape)
-    return getitem(expand(x, shape), np.broadcast_to(mask._data, shape))
+    return getitem(_shape.expand(x, shape), np.broadcast_to(mask._data, shape))

@@ -15,6 +15,9 @@ import numpy as np
 
 from ..autograd import grad_mode
 from ..tensor import Tensor
+from . import arithmetic as _arith
+from . import elementwise as _elem
+from . import shape as _shape
 
 
 def _write(t, arr):
@@ -97,50 +100,34 @@ def _ufunc_inplace(t, other, ufunc, fallback):
 
 
 def add_(t, other, alpha=1):
-    from .arithmetic import add  # noqa: PLC0415
-
     if alpha != 1:
-        from .arithmetic import mul  # noqa: PLC0415
-
-        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    return _ufunc_inplace(t, other, np.add, add)
+        other = _arith.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _ufunc_inplace(t, other, np.add, _arith.add)
 
 
 def sub_(t, other, alpha=1):
-    from .arithmetic import sub  # noqa: PLC0415
-
     if alpha != 1:
-        from .arithmetic import mul  # noqa: PLC0415
-
-        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    return _ufunc_inplace(t, other, np.subtract, sub)
+        other = _arith.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+    return _ufunc_inplace(t, other, np.subtract, _arith.sub)
 
 
 def mul_(t, other):
-    from .arithmetic import mul  # noqa: PLC0415
-
-    return _ufunc_inplace(t, other, np.multiply, mul)
+    return _ufunc_inplace(t, other, np.multiply, _arith.mul)
 
 
 def div_(t, other):
-    from .arithmetic import div  # noqa: PLC0415
-
     if t._data.dtype.kind != "f":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{t.dtype.name}")
-    return _ufunc_inplace(t, other, np.true_divide, div)
+    return _ufunc_inplace(t, other, np.true_divide, _arith.div)
 
 
 def pow_(t, exponent):
-    from .arithmetic import pow as power  # noqa: PLC0415
-
-    return inplace(t, lambda old: power(old, exponent), exponent)
+    return inplace(t, lambda old: _arith.pow(old, exponent), exponent)
 
 
 def clamp_(t, min=None, max=None):  # noqa: A002 - PyTorch's argument names
-    from .elementwise import clamp  # noqa: PLC0415
-
-    return inplace(t, lambda old: clamp(old, min, max))
+    return inplace(t, lambda old: _elem.clamp(old, min, max))
 
 
 def apply_unary_(t, fn):
@@ -173,7 +160,6 @@ def zero_(t):
 
 def copy_(t, src):
     """Copy ``src``'s values (broadcast, cast and moved as needed) into ``t``."""
-    from .shape import expand  # noqa: PLC0415
 
     if not isinstance(src, Tensor):
         src_arr = np.asarray(src)
@@ -184,7 +170,7 @@ def copy_(t, src):
         moved = src if src._device == t._device else src.to(t._device)
         if moved._data.dtype != t._data.dtype:
             moved = moved.to(t.dtype)
-        return expand(moved, t._data.shape)
+        return _shape.expand(moved, t._data.shape)
 
     return inplace(t, compute, src)
 

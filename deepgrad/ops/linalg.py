@@ -13,24 +13,36 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from .arithmetic import sum_to
 from .shape import reshape, transpose, unsqueeze, squeeze
+from . import shape as _shape
+from ._util import broadcast_shapes, operands
 
 
 class Matmul(ArrayFunction):
-    """Batched matrix product of two tensors with at least 2 dims each."""
+    """Batched matrix product of two tensors with at least 2 dims each.
 
-    def forward(self, a, b):
-        return a @ b
+    ``ta``/``tb`` multiply by the transpose of an operand without a separate
+    transpose op (the backward formulas need A^T and B^T).
+    """
+
+    def forward(self, a, b, ta=False, tb=False):
+        self.ta, self.tb = ta, tb
+        return (a.swapaxes(-1, -2) if ta else a) @ (b.swapaxes(-1, -2) if tb else b)
 
     def backward(self, g):
+        # C = op(A) op(B) with op = identity or transpose:
+        #   d op(A) = G op(B)^T,  d op(B) = op(A)^T G, then undo op on each.
         a, b = self.inputs
+        ta, tb = self.ta, self.tb
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = matmul(g, transpose(b, -1, -2))
-            if ga.shape != a.shape:
+            ga = (Matmul.apply(b, g, ta=tb, tb=True) if ta else
+                  Matmul.apply(g, b, ta=False, tb=not tb))
+            if ga._data.shape != a._data.shape:
                 ga = sum_to(ga, a.shape)
         if self.needs_input_grad[1]:
-            gb = matmul(transpose(a, -1, -2), g)
-            if gb.shape != b.shape:
+            gb = (Matmul.apply(g, a, ta=True, tb=ta) if tb else
+                  Matmul.apply(a, g, ta=not ta, tb=False))
+            if gb._data.shape != b._data.shape:
                 gb = sum_to(gb, b.shape)
         return ga, gb
 
@@ -47,7 +59,6 @@ def _shape_error(a, b):
 
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
-    from ._util import operands  # noqa: PLC0415
 
     if a._data.ndim == 0 or b._data.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -64,8 +75,6 @@ def matmul(a, b):
     if b._data.ndim == 1:
         return squeeze(Matmul.apply(a, unsqueeze(b, -1)), -1)
     if a._data.ndim > 2 or b._data.ndim > 2:
-        from ._util import broadcast_shapes  # noqa: PLC0415
-
         try:
             broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
         except RuntimeError as err:
@@ -187,9 +196,7 @@ class Einsum(ArrayFunction):
             term = Einsum.apply(g, *others, subs=[self.out] + other_subs,
                                 out="".join(c for c in s if c in present))
             if missing:
-                from .shape import expand  # noqa: PLC0415
-
-                term = expand(reshape(term, _fill_shape(s, present, x.shape)), x.shape)
+                term = _shape.expand(reshape(term, _fill_shape(s, present, x.shape)), x.shape)
             if term.shape != x.shape:  # x was broadcast along a size-1 dim
                 term = sum_to(term, x.shape)
             grads.append(term)
@@ -212,10 +219,9 @@ def einsum(equation, *operands):
                 if c in s2 and op2.shape[s2.index(c)] not in (size, 1) and size != 1:
                     raise RuntimeError(f"einsum(): operands do not broadcast: subscript {c!r} "
                                        f"has size {size} and {op2.shape[s2.index(c)]}")
-    from ._util import operands as promote  # noqa: PLC0415
 
     ops = list(operands)
     for i in range(1, len(ops)):
         if ops[i]._data.dtype != ops[0]._data.dtype:
-            ops[0], ops[i] = promote(ops[0], ops[i])
+            ops[0], ops[i] = operands(ops[0], ops[i])
     return Einsum.apply(*ops, subs=subs, out=out)

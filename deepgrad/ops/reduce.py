@@ -17,6 +17,10 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ._util import constant, reduced_shape, wrap_dim, wrap_dims
+from . import convert as _convert
+from . import elementwise as _elem
+from . import index as _index
+from . import shape as _shape
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -27,13 +31,29 @@ def _float_for_mean(x, op):
                            f"floating point or complex dtype. Got: {x.dtype.name.capitalize()}")
 
 
-def _expand_back(g, in_shape, axes, keepdim):
-    """Broadcast a reduced gradient back to ``in_shape``."""
-    from .shape import expand, reshape  # noqa: PLC0415
+class ExpandReduced(ArrayFunction):
+    """Broadcast a reduced tensor back over the reduced ``axes``, times ``scale``.
 
-    if not keepdim:
-        g = reshape(g, reduced_shape(in_shape, axes))
-    return expand(g, in_shape)
+    The backward of sum (scale 1) and mean (scale 1/n) in one op; its own
+    gradient is the scaled sum over the same axes, so double backward works.
+    """
+    saves_inputs = False
+
+    def forward(self, g, in_shape, axes, keepdim, scale=1.0):
+        self.axes, self.keepdim, self.scale = axes, keepdim, scale
+        if not keepdim:
+            g = g.reshape(reduced_shape(in_shape, axes))
+        out = np.broadcast_to(g, in_shape)
+        return out * scale if scale != 1.0 else out
+
+    def backward(self, gg):
+        out = Sum.apply(gg, axes=self.axes, keepdim=self.keepdim)
+        return out * self.scale if self.scale != 1.0 else out
+
+
+def _expand_back(g, in_shape, axes, keepdim, scale=1.0):
+    """Broadcast a reduced gradient back to ``in_shape`` (optionally scaled)."""
+    return ExpandReduced.apply(g, in_shape=in_shape, axes=axes, keepdim=keepdim, scale=scale)
 
 
 class Sum(ArrayFunction):
@@ -56,7 +76,7 @@ class Mean(ArrayFunction):
         return np.asarray(a.mean(axis=axes, keepdims=keepdim))
 
     def backward(self, g):
-        return _expand_back(g, self.in_shape, self.axes, self.keepdim) / self.count
+        return _expand_back(g, self.in_shape, self.axes, self.keepdim, 1.0 / self.count)
 
 
 class Prod(ArrayFunction):
@@ -136,13 +156,11 @@ class MaxDim(ArrayFunction):
 
     def backward(self, g, _):
         x = self.inputs[0]
-        from .shape import reshape  # noqa: PLC0415
-        from .index import scatter_add  # noqa: PLC0415
 
         if not self.keepdim:
-            g = reshape(g, self.idx.shape)
+            g = _shape.reshape(g, self.idx.shape)
         zeros = constant(np.zeros_like(g._data, shape=x._data.shape), g)
-        return scatter_add(zeros, self.dim, constant(self.idx, g), g)
+        return _index.scatter_add(zeros, self.dim, constant(self.idx, g), g)
 
 
 class LogSumExp(ArrayFunction):
@@ -156,11 +174,9 @@ class LogSumExp(ArrayFunction):
         return np.asarray(out if keepdim else out.squeeze(axis=axes))
 
     def backward(self, g):
-        from .elementwise import exp  # noqa: PLC0415
-
         x = self.inputs[0]
         y = _expand_back(self.output(), x.shape, self.axes, self.keepdim)
-        return _expand_back(g, x.shape, self.axes, self.keepdim) * exp(x - y)
+        return _expand_back(g, x.shape, self.axes, self.keepdim) * _elem.exp(x - y)
 
 
 class Norm2(ArrayFunction):
@@ -172,11 +188,9 @@ class Norm2(ArrayFunction):
         return np.asarray(np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim)))
 
     def backward(self, g):
-        from .elementwise import where  # noqa: PLC0415
-
         x = self.inputs[0]
         n = _expand_back(self.output(), x.shape, self.axes, self.keepdim)
-        safe = where(n == 0, 1.0, n)
+        safe = _elem.where(n == 0, 1.0, n)
         return _expand_back(g, x.shape, self.axes, self.keepdim) * x / safe
 
 
@@ -188,9 +202,7 @@ class Cumsum(ArrayFunction):
         return np.cumsum(a, axis=dim)
 
     def backward(self, g):
-        from .shape import flip  # noqa: PLC0415
-
-        return flip(cumsum(flip(g, self.dim), self.dim), self.dim)
+        return _shape.flip(cumsum(_shape.flip(g, self.dim), self.dim), self.dim)
 
 
 class Softmax(ArrayFunction):
@@ -204,8 +216,28 @@ class Softmax(ArrayFunction):
         return e
 
     def backward(self, g):
-        y = self.output()
-        return y * (g - sum(g * y, self.dim, keepdim=True))
+        return SoftmaxBackward.apply(g, self.output(), dim=self.dim)
+
+
+class SoftmaxBackward(ArrayFunction):
+    """f(g, y) = y * (g - sum(g * y)): the gradient of softmax through its output y.
+
+    Its own derivatives (for double backward), with u the incoming gradient:
+    df/dg = f(u, y);  df/dy = u * (g - sum(g y)) - g * sum(u y).
+    """
+
+    def forward(self, g, y, dim):
+        self.dim = dim
+        return y * (g - (g * y).sum(axis=dim, keepdims=True))
+
+    def backward(self, u):
+        g, y = self.inputs
+        d = self.dim
+        gg = SoftmaxBackward.apply(u, y, dim=d) if self.needs_input_grad[0] else None
+        gy = None
+        if self.needs_input_grad[1]:
+            gy = u * (g - sum(g * y, d, keepdim=True)) - g * sum(u * y, d, keepdim=True)
+        return gg, gy
 
 
 class LogSoftmax(ArrayFunction):
@@ -218,9 +250,26 @@ class LogSoftmax(ArrayFunction):
         return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 
     def backward(self, g):
-        from .elementwise import exp  # noqa: PLC0415
+        return LogSoftmaxBackward.apply(g, self.output(), dim=self.dim)
 
-        return g - exp(self.output()) * sum(g, self.dim, keepdim=True)
+
+class LogSoftmaxBackward(ArrayFunction):
+    """f(g, y) = g - exp(y) * sum(g): the gradient of log-softmax through its output y.
+
+    Its own derivatives: df/dg = u - sum(u * exp(y));  df/dy = -u * exp(y) * sum(g).
+    """
+
+    def forward(self, g, y, dim):
+        self.dim = dim
+        return g - np.exp(y) * g.sum(axis=dim, keepdims=True)
+
+    def backward(self, u):
+        g, y = self.inputs
+        d = self.dim
+        p = _elem.exp(y)
+        gg = u - sum(u * p, d, keepdim=True) if self.needs_input_grad[0] else None
+        gy = -u * p * sum(g, d, keepdim=True) if self.needs_input_grad[1] else None
+        return gg, gy
 
 
 class NoGrad(ArrayFunction):
@@ -243,17 +292,13 @@ def sum(x, dim=None, keepdim=False, dtype=None):  # noqa: A001 - PyTorch's name
     """Sum over ``dim`` (an int, a tuple, or None for all); integers sum as int64."""
     target = _sum_dtype(x, dtype)
     if target is not None and x._data.dtype != target:
-        from .convert import cast  # noqa: PLC0415
-
-        x = cast(x, target)
+        x = _convert.cast(x, target)
     return Sum.apply(x, axes=wrap_dims(dim, x._data.ndim), keepdim=keepdim)
 
 
 def mean(x, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
-        from .convert import cast  # noqa: PLC0415
-
-        x = cast(x, dtypes.to_numpy_dtype(dtype))
+        x = _convert.cast(x, dtypes.to_numpy_dtype(dtype))
     _float_for_mean(x, "mean")
     return Mean.apply(x, axes=wrap_dims(dim, x._data.ndim), keepdim=keepdim)
 
@@ -261,9 +306,7 @@ def mean(x, dim=None, keepdim=False, dtype=None):
 def prod(x, dim=None, keepdim=False, dtype=None):
     target = _sum_dtype(x, dtype)
     if target is not None and x._data.dtype != target:
-        from .convert import cast  # noqa: PLC0415
-
-        x = cast(x, target)
+        x = _convert.cast(x, target)
     axes = wrap_dims(dim, x._data.ndim) if dim is not None else tuple(range(x._data.ndim))
     return Prod.apply(x, axes=axes, keepdim=keepdim)
 
@@ -284,9 +327,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    from .elementwise import sqrt  # noqa: PLC0415
-
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    return _elem.sqrt(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -311,9 +352,8 @@ def _max_or_min(x, dim, keepdim, take_min):
     from ..tensor import Tensor  # noqa: PLC0415
 
     if isinstance(dim, Tensor):  # max(a, b): the elementwise maximum
-        from .elementwise import maximum, minimum  # noqa: PLC0415
 
-        return (minimum if take_min else maximum)(x, dim)
+        return (_elem.minimum if take_min else _elem.maximum)(x, dim)
     if dim is None:
         if x._data.size == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() "
@@ -352,9 +392,8 @@ def argmin(x, dim=None, keepdim=False):
 
 def logsumexp(x, dim, keepdim=False):
     """log(sum(exp(x))) computed stably by factoring out the maximum."""
-    from .elementwise import _float_input  # noqa: PLC0415
 
-    x = _float_input(x)
+    x = _elem._float_input(x)
     return LogSumExp.apply(x, axes=wrap_dims(dim, x._data.ndim), keepdim=keepdim)
 
 
@@ -363,7 +402,6 @@ def norm(x, p="fro", dim=None, keepdim=False):
 
     ``p`` may be a number, ``inf``, ``-inf`` or ``'fro'`` (= 2 over the elements).
     """
-    from .elementwise import abs as absolute  # noqa: PLC0415
 
     axes = wrap_dims(dim, x._data.ndim)
     if p in ("fro", 2, 2.0):
@@ -371,22 +409,20 @@ def norm(x, p="fro", dim=None, keepdim=False):
     if p == "nuc":
         raise RuntimeError("norm(p='nuc') is a matrix norm: use deepgrad.linalg.matrix_norm")
     if p == float("inf"):
-        return amax(absolute(x), axes, keepdim)
+        return amax(_elem.abs(x), axes, keepdim)
     if p == float("-inf"):
-        return amin(absolute(x), axes, keepdim)
+        return amin(_elem.abs(x), axes, keepdim)
     if p == 0:
         return sum((x != 0).to(x.dtype), axes, keepdim)
     if p == 1:
-        return sum(absolute(x), axes, keepdim)
-    return sum(absolute(x) ** p, axes, keepdim) ** (1.0 / p)
+        return sum(_elem.abs(x), axes, keepdim)
+    return sum(_elem.abs(x) ** p, axes, keepdim) ** (1.0 / p)
 
 
 def cumsum(x, dim, dtype=None):
     target = _sum_dtype(x, dtype)
     if target is not None and x._data.dtype != target:
-        from .convert import cast  # noqa: PLC0415
-
-        x = cast(x, target)
+        x = _convert.cast(x, target)
     return Cumsum.apply(x, dim=wrap_dim(dim, x._data.ndim))
 
 
@@ -395,18 +431,16 @@ def softmax(x, dim, dtype=None):
     and keeps exp from overflowing."""
     if dtype is not None:
         x = x.to(dtype)
-    from .elementwise import _float_input  # noqa: PLC0415
 
-    return Softmax.apply(_float_input(x), dim=wrap_dim(dim, x._data.ndim))
+    return Softmax.apply(_elem._float_input(x), dim=wrap_dim(dim, x._data.ndim))
 
 
 def log_softmax(x, dim, dtype=None):
     """x_i - max - log(sum_j exp(x_j - max)), never taking the log of an underflowed 0."""
     if dtype is not None:
         x = x.to(dtype)
-    from .elementwise import _float_input  # noqa: PLC0415
 
-    return LogSoftmax.apply(_float_input(x), dim=wrap_dim(dim, x._data.ndim))
+    return LogSoftmax.apply(_elem._float_input(x), dim=wrap_dim(dim, x._data.ndim))
 
 
 def softmin(x, dim, dtype=None):

@@ -10,7 +10,10 @@ import numbers
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import wrap_dim
+from ._util import operands, wrap_dim
+from . import arithmetic as _arith
+from . import index as _index
+from . import reduce as _reduce
 
 
 def _share_version(out, src):
@@ -50,9 +53,7 @@ class Expand(ArrayFunction):
         return np.broadcast_to(a, shape)
 
     def backward(self, g):
-        from .arithmetic import sum_to  # noqa: PLC0415
-
-        return sum_to(g, self.in_shape)
+        return _arith.sum_to(g, self.in_shape)
 
 
 class Repeat(ArrayFunction):
@@ -65,12 +66,10 @@ class Repeat(ArrayFunction):
         return np.tile(a.reshape(self.shape), reps)
 
     def backward(self, g):
-        from .reduce import sum as reduce_sum  # noqa: PLC0415
-
         split = []
         for r, s in zip(self.reps, self.shape):
             split += [r, s]
-        summed = reduce_sum(reshape(g, split), tuple(range(0, 2 * len(self.reps), 2)))
+        summed = _reduce.sum(reshape(g, split), tuple(range(0, 2 * len(self.reps), 2)))
         return reshape(summed, self.inputs[0].shape)
 
 
@@ -109,9 +108,7 @@ class Pad(ArrayFunction):
         return np.pad(a, widths, mode="constant", constant_values=value)
 
     def backward(self, g):
-        from .index import getitem  # noqa: PLC0415
-
-        return getitem(g, self.crop)
+        return _index.getitem(g, self.crop)
 
 
 # --- functional wrappers -------------------------------------------------------------------
@@ -119,6 +116,8 @@ class Pad(ArrayFunction):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if all(type(s) is int for s in shape):
+        return tuple(shape)
     for s in shape:
         if isinstance(s, bool) or not isinstance(s, numbers.Integral):
             raise TypeError(f"shape must be a sequence of ints, got {shape!r}")
@@ -293,7 +292,6 @@ def cat(tensors, dim=0):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {b} but got size {a} for tensor number {i} "
                                    f"in the list.")
-    from ._util import operands  # noqa: PLC0415
 
     common = tensors[0]
     for t in tensors[1:]:
@@ -332,8 +330,6 @@ def vstack(tensors):
 
 
 def narrow(x, dim, start, length):
-    from .index import getitem  # noqa: PLC0415
-
     d = wrap_dim(dim, x._data.ndim)
     size = x._data.shape[d]
     if start < 0:
@@ -341,7 +337,7 @@ def narrow(x, dim, start, length):
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size "
                          f"({size}) of dim {d}")
-    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+    return _index.getitem(x, (slice(None),) * d + (slice(start, start + length),))
 
 
 def split(x, split_size_or_sections, dim=0):
@@ -374,10 +370,8 @@ def chunk(x, chunks, dim=0):
 
 
 def unbind(x, dim=0):
-    from .index import getitem  # noqa: PLC0415
-
     d = wrap_dim(dim, x._data.ndim)
-    return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x._data.shape[d]))
+    return tuple(_index.getitem(x, (slice(None),) * d + (i,)) for i in range(x._data.shape[d]))
 
 
 def flip(x, dims):
@@ -397,10 +391,8 @@ def pad(x, pad, mode="constant", value=None):  # noqa: A002 - PyTorch's argument
     for i in range(len(pad) // 2):
         widths[x._data.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
     if any(lo < 0 or hi < 0 for lo, hi in widths):
-        from .index import getitem  # noqa: PLC0415 - negative padding crops
-
         crop = tuple(slice(-lo if lo < 0 else 0, s + hi if hi < 0 else s)
                      for (lo, hi), s in zip(widths, x._data.shape))
-        x = getitem(x, crop)
+        x = _index.getitem(x, crop)
         widths = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
     return Pad.apply(x, widths=tuple(widths), value=0 if value is None else value)
