@@ -123,7 +123,7 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
         versions = node._versions
         if versions is not None:
             node._check_versions()
-        in_grads = node.backward(*grads)
+        in_grads = type(node).backward(node, *grads)  # also right for staticmethods
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         if len(in_grads) != len(inputs):

@@ -81,9 +81,11 @@ class Normalize(ArrayFunction):
         g_, xhat, axes, n = g._data, self.xhat, self.axes, self.n
         need = self.needs_input_grad
         w = self.inputs[1]._data.reshape(self.pshape) if self.has_weight else None
-        # the parameters are constant along the statistics' axes (batch_norm) or span them
-        # (layer_norm): the first case shares the sums between dx and dgamma/dbeta
-        per_channel = self.pshape is not None and all(self.pshape[a] == 1 for a in axes)
+        paxes = None if self.pshape is None else tuple(
+            i for i, s in enumerate(self.pshape) if s == 1)
+        # the parameters are constant along exactly the statistics' axes (batch_norm), or
+        # span them (layer_norm): the first case shares the sums between dx and dgamma/dbeta
+        per_channel = paxes == axes
         gxhat = g_ if (w is None or per_channel) else g_ * w
         s_g = _sum(gxhat, axes)
         s_gx = _sum(gxhat * xhat, axes)
@@ -95,8 +97,6 @@ class Normalize(ArrayFunction):
             grads.append(constant(dx, g))
         else:
             grads.append(None)
-        paxes = None if self.pshape is None else tuple(
-            i for i, s in enumerate(self.pshape) if s == 1)
         if self.has_weight:
             dw = None
             if need[1]:
@@ -106,7 +106,7 @@ class Normalize(ArrayFunction):
         if self.has_bias:
             db = None
             if need[-1]:
-                db = s_g if (per_channel or w is None) else _sum(g_, paxes)
+                db = s_g if per_channel else _sum(g_, paxes)
                 db = constant(db.reshape(self.inputs[-1].shape), g)
             grads.append(db)
         return tuple(grads)

@@ -1,0 +1,179 @@
+"""Dropout: randomly zero activations during training (a regulariser).
+
+Inverted dropout, as in PyTorch: in training each element is kept with probability
+``1 - p`` and the kept ones are scaled by ``1 / (1 - p)``,
+
+    y = x * m / (1 - p),    m ~ Bernoulli(1 - p) elementwise,
+
+so that E[y] = x and evaluation needs no rescaling: there dropout is the identity.
+The gradient is the same mask: dx = g * m / (1 - p).
+
+Variants: ``dropout1d``/``dropout2d`` draw one mask value per channel (a whole feature
+map is zeroed, which suits convolutions whose neighbouring pixels are correlated);
+``alpha_dropout`` keeps the mean and variance of SELU activations (see its docstring).
+
+Masks are drawn from ``deepgrad.random`` (pass ``generator=`` for a private stream):
+32 random bits per element compared with ``p * 2**32``, which is cheaper than drawing
+floats and exact to 2**-32.
+"""
+import warnings
+
+import numpy as np
+
+from ...autograd.function import ArrayFunction
+from ...backend import move_array
+from ...ops._util import constant
+from ...random import numpy_generator
+
+# SELU's constants: selu(x) = scale * (x if x > 0 else alpha * (exp(x) - 1)); its negative
+# saturation value is -scale * alpha
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_ALPHA_PRIME = _SELU_ALPHA * _SELU_SCALE  # 1.7580993408473766
+
+
+class MaskMul(ArrayFunction):
+    """``y = x * mask + shift`` with constant arrays (broadcast against x); dx = g * mask."""
+    saves_inputs = False
+
+    def forward(self, x, mask, shift=None):
+        self.mask = mask
+        y = x * mask
+        if shift is not None:
+            y += shift
+        return y
+
+    def backward(self, g):
+        return g * constant(self.mask, g)
+
+
+def _check_p(p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _keep_mask(shape, p, x, generator):
+    """Bernoulli(1 - p) draws of ``shape`` as a boolean array on ``x``'s device."""
+    n = 1
+    for s in shape:
+        n *= s
+    bits = numpy_generator(generator).bit_generator.random_raw((n + 1) // 2)
+    u = bits.view(np.uint32)[:n].reshape(shape)
+    keep = u >= min(int(round(p * 2.0 ** 32)), 2 ** 32 - 1) if p > 0 else np.ones(shape, bool)
+    return move_array(keep, x._device)
+
+
+def _scaled_mask(keep, p, x):
+    mask = keep.astype(x._data.dtype)
+    mask *= 1.0 / (1.0 - p)
+    return mask
+
+
+def _apply_mask(x, mask_shape, p, generator):
+    if p == 1.0:  # everything dropped: 0 * x keeps the graph (and a zero gradient)
+        return MaskMul.apply(x, mask=np.zeros_like(x._data, shape=mask_shape))
+    return MaskMul.apply(x, mask=_scaled_mask(_keep_mask(mask_shape, p, x, generator), p, x))
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Inverted dropout: ``x * Bernoulli(1 - p) / (1 - p)`` in training, ``x`` otherwise.
+
+    Args:
+        p (float): probability that an element is zeroed. Default: 0.5.
+        training (bool): apply dropout (True) or return the input (False). Default: True.
+        inplace (bool): accepted for PyTorch compatibility; the result is a new tensor.
+        generator (deepgrad.Generator, optional): source of the random mask.
+
+    Example::
+
+        y = F.dropout(x, p=0.2, training=model.training)
+    """
+    p = float(p)
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    return _apply_mask(input, tuple(input.shape), p, generator)
+
+
+def _channel_dropout(x, p, training, generator, spatial_dims, name):
+    """Zero whole channels: one draw per (sample, channel), broadcast over spatial dims."""
+    p = float(p)
+    _check_p(p)
+    ndim = x.ndim
+    if ndim not in (spatial_dims + 1, spatial_dims + 2):
+        raise RuntimeError(f"{name}: Expected {spatial_dims + 1}D or {spatial_dims + 2}D input, "
+                           f"but received a {ndim}D input of shape {tuple(x.shape)}")
+    if not training or p == 0.0:
+        return x
+    batched = ndim == spatial_dims + 2
+    lead = 2 if batched else 1
+    mask_shape = tuple(x.shape[:lead]) + (1,) * (ndim - lead)
+    return _apply_mask(x, mask_shape, p, generator)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Channel dropout for (N, C, L) or (C, L) inputs: each channel zeroed with probability
+    ``p`` as a whole, the others scaled by 1 / (1 - p)."""
+    return _channel_dropout(input, p, training, generator, 1, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Channel dropout for (N, C, H, W) or (C, H, W) inputs: each feature map zeroed with
+    probability ``p`` as a whole. Like PyTorch, a 3-D input is read as (N, C, L) (with a
+    warning), i.e. 1-D channel dropout."""
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L). Use dropout1d for this.", UserWarning, stacklevel=2)
+        return _channel_dropout(input, p, training, generator, 1, "dropout2d")
+    return _channel_dropout(input, p, training, generator, 2, "dropout2d")
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W) inputs."""
+    return _channel_dropout(input, p, training, generator, 3, "dropout3d")
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
+    """Dropout that keeps zero mean and unit variance of SELU activations.
+
+    Dropped elements are set to SELU's negative saturation ``-alpha'`` (alpha' = scale *
+    alpha = 1.7581) instead of 0, then an affine map restores the moments:
+
+        y = a * (x * m - alpha' * (1 - m)) + b,    m ~ Bernoulli(1 - p)
+        a = ((1 - p) * (1 + p * alpha'^2)) ** -0.5,     b = a * alpha' * p
+
+    For x with mean 0 and variance 1, y has mean 0 and variance 1 (Klambauer et al. 2017).
+    Identity when not training. Note the default ``training=False``, as in PyTorch.
+    """
+    p = float(p)
+    _check_p(p)
+    x = input
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return MaskMul.apply(x, mask=np.zeros_like(x._data, shape=tuple(x.shape)))
+    keep = _keep_mask(tuple(x.shape), p, x, generator).astype(x._data.dtype)
+    a = ((1.0 - p) * (1.0 + p * _ALPHA_PRIME ** 2)) ** -0.5
+    mask = keep * a
+    # dropped elements: a * (-alpha') + b; kept ones: a * x + b
+    shift = (keep - 1.0) * (_ALPHA_PRIME * a)
+    shift += _ALPHA_PRIME * a * p
+    return MaskMul.apply(x, mask=mask, shift=shift)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
+    """Alpha dropout with one draw per (sample, channel), for (N, C, *) inputs."""
+    p = float(p)
+    _check_p(p)
+    x = input
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return MaskMul.apply(x, mask=np.zeros_like(x._data, shape=tuple(x.shape)))
+    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    keep = _keep_mask(shape, p, x, generator).astype(x._data.dtype)
+    a = ((1.0 - p) * (1.0 + p * _ALPHA_PRIME ** 2)) ** -0.5
+    shift = (keep - 1.0) * (_ALPHA_PRIME * a)
+    shift += _ALPHA_PRIME * a * p
+    return MaskMul.apply(x, mask=keep * a, shift=shift)

@@ -1,0 +1,95 @@
+"""Fully connected layers: ``Linear`` (y = x W^T + b) and ``Bilinear`` (y = x1^T A x2 + b).
+
+Default initialisation is PyTorch's: Linear's weight is kaiming_uniform_(a=sqrt(5)),
+i.e. U(-1/sqrt(in), 1/sqrt(in)), and its bias U(-1/sqrt(in), 1/sqrt(in)).
+
+Example::
+
+    fc = nn.Linear(20, 30)
+    y = fc(deepgrad.randn(128, 20))     # (128, 30)
+"""
+import math
+
+from ...creation import empty
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+
+class Linear(Module):
+    """y = x W^T + b.
+
+    Args:
+        in_features (int): size of each input sample.
+        out_features (int): size of each output sample.
+        bias (bool): learn an additive bias. Default: True.
+        device, dtype: where and how to create the parameters.
+    Shapes: input (*, in_features) -> output (*, out_features).
+    Attributes: weight (out_features, in_features), bias (out_features,).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(empty((out_features, in_features), dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):  # noqa: A002
+        x, w = input, self.weight
+        if x._data.ndim == 0 or x._data.shape[-1] != self.in_features:
+            shape = list(x._data.shape)
+            raise RuntimeError(f"Linear: expected input with in_features={self.in_features} in "
+                               f"its last dimension, but got shape {shape} "
+                               f"({shape[-1] if shape else 'a 0-d tensor'} features)")
+        return F.linear(x, w, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b, one matrix A_o per output feature.
+
+    Args: in1_features, in2_features, out_features (int), bias (bool, default True).
+    Shapes: input1 (*, in1), input2 (*, in2) -> (*, out).
+    Init (PyTorch's): weight and bias ~ U(-1/sqrt(in1), 1/sqrt(in1)).
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dtype,
+                                      device=device))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -1,0 +1,3 @@
+"""``deepgrad.nn.utils``: gradient clipping and parameter/vector conversion."""
+
+# --- recurrent, maxout (other helper)

@@ -1,0 +1,316 @@
+"""The Optimizer base class: parameter groups, per-parameter state, saving and resuming.
+
+An optimiser owns a list of *parameter groups*. Each group is a dict holding the
+tensors to update (``"params"``) and that group's hyperparameters (``"lr"``, ...);
+options not given for a group fall back to the constructor's ``defaults``. So one
+optimiser can train a backbone with a small learning rate and a head with a large one::
+
+    opt = deepgrad.optim.SGD([{"params": backbone}, {"params": head, "lr": 1e-2}],
+                             lr=1e-3, momentum=0.9)
+
+``optimizer.state[p]`` is a dict of what the update rule remembers for parameter
+``p`` between steps (a step count, running averages of the gradient, ...), stored as
+deepgrad Tensors. ``state_dict()`` replaces each parameter by its position in the
+param groups (0, 1, 2, ... in group order), so a saved state can be loaded into a
+freshly built optimiser over freshly built parameters and training resumes exactly
+where it stopped.
+
+Speed: the updates work on the raw arrays (``p._data``, ``p.grad._data``) with
+in-place NumPy ufuncs (``out=``) and reused scratch buffers; a large parameter is
+processed in blocks of ``_CHUNK`` elements so that the few arrays each block touches
+stay in the CPU cache between the ~10 passes of an update.
+"""
+import copy
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..dtypes import default_float_numpy
+from ..tensor import Tensor
+
+_CHUNK = 1 << 16  # elements per block of an in-place update (256 KiB of float32)
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter that has no default (as ``torch.optim.optimizer.required``)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _invalid(ok, what, value):
+    """Raise torch's ``ValueError("Invalid <what>: <value>")`` unless ``ok``."""
+    if not ok:
+        raise ValueError(f"Invalid {what}: {value}")
+
+
+def _check_betas(betas):
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise ValueError(f"Invalid betas: expected a pair (beta1, beta2), got {betas!r}")
+    _invalid(0.0 <= betas[0] < 1.0, "beta parameter at index 0", betas[0])
+    _invalid(0.0 <= betas[1] < 1.0, "beta parameter at index 1", betas[1])
+
+
+def _copy_value(v):
+    """A deep copy of a state value: Tensors get their own array, containers are rebuilt."""
+    if isinstance(v, Tensor):
+        return Tensor._make(v._data.copy(), v._device)
+    if isinstance(v, dict):
+        return {k: _copy_value(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_copy_value(x) for x in v)
+    return copy.deepcopy(v)
+
+
+def _scalar_state(value):
+    """A 0-d state tensor such as ``state["step"]``, in the default float dtype (as torch)."""
+    return Tensor._make(np.array(value, dtype=default_float_numpy()))
+
+
+class Optimizer:
+    """Base class of all optimisers.
+
+    Args:
+        params: an iterable of Tensors, or of dicts defining parameter groups
+            (``{"params": [...], "lr": ...}``).
+        defaults (dict): the default hyperparameters of every group.
+
+    Subclasses implement ``step(closure=None)`` and ``_validate(options)``.
+    """
+
+    # LBFGS keeps flat vectors, not per-parameter arrays, in its state
+    _state_matches_params = True
+
+    def __init__(self, params, defaults):
+        self._validate(defaults)
+        self.defaults = defaults
+        self.state = {}
+        self.param_groups = []
+        self._scratch = {}
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def _validate(self, options):
+        """Raise ValueError for an invalid hyperparameter (overridden by each optimiser)."""
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {group[k]}" for k in sorted(group) if k != "params")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = {}
+
+    # --- groups -------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. layers unfrozen later)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if params is None:
+            raise ValueError("param_group must have a 'params' entry")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        group["params"] = list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            group.setdefault(name, default)
+        self._validate(group)
+        ids = {id(p) for p in group["params"]}  # identity sets only; state is keyed by tensor
+        if len(ids) != len(group["params"]):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        for other in self.param_groups:
+            if any(id(p) in ids for p in other["params"]):
+                raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    # --- gradients ----------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: ``p.grad = None`` (default) or fill them with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if g.grad_fn is not None:
+                        g.detach_()
+                    else:
+                        g._requires_grad = False
+                    g._data.fill(0)
+                    g._vc[0] += 1
+
+    def step(self, closure=None):
+        """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure):
+        """Call the closure (with gradients enabled) and return its loss, or None."""
+        if closure is None:
+            return None
+        with grad_mode.enable_grad():
+            return closure()
+
+    # --- raw in-place kernels ------------------------------------------------
+    def _buffers(self, like, count, n):
+        """``count`` reusable scratch arrays of ``n`` elements of ``like``'s dtype."""
+        key = (like.dtype.str, type(like))
+        bufs = self._scratch.get(key)
+        if bufs is None or len(bufs) < count or bufs[0].size < n:
+            size = max(n, bufs[0].size if bufs else 0)
+            bufs = [np.empty_like(like, shape=(size,)) for _ in range(max(count, len(bufs or ())))]
+            self._scratch[key] = bufs
+        return [b[:n] for b in bufs[:count]]
+
+    def _apply(self, kernel, arrays, nbuf, **scalars):
+        """Run ``kernel(*arrays, *buffers, **scalars)`` in place.
+
+        ``arrays`` (parameter, gradient and state arrays of one shape; entries may be
+        None) are updated by the kernel; ``nbuf`` scratch arrays are lent to it. A large
+        contiguous NumPy parameter is cut into blocks of ``_CHUNK`` elements: an
+        elementwise kernel gives the same bits either way, but each block stays in cache.
+        """
+        p = arrays[0]
+        n = p.size
+        present = [a for a in arrays if a is not None]
+        if (type(p) is not np.ndarray or n <= _CHUNK
+                or not all(a.flags.c_contiguous for a in present)):
+            if all(a.flags.c_contiguous for a in present):
+                bufs = [b.reshape(p.shape) for b in self._buffers(p, nbuf, n)]
+            else:
+                bufs = [np.empty_like(p) for _ in range(nbuf)]
+            kernel(*arrays, *bufs, **scalars)
+            return
+        flat = [None if a is None else a.reshape(-1) for a in arrays]
+        bufs = self._buffers(p, nbuf, _CHUNK)
+        for i in range(0, n, _CHUNK):
+            j = min(n, i + _CHUNK)
+            kernel(*[None if a is None else a[i:j] for a in flat],
+                   *[b[:j - i] for b in bufs], **scalars)
+
+    # --- saving and resuming -------------------------------------------------
+    def state_dict(self):
+        """The optimiser's state as a dict ``{"state": {index: {...}}, "param_groups": [...]}``.
+
+        Parameters are replaced by their position in the param groups; every array is
+        copied, so later steps do not change a saved state.
+        """
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: _copy_value(v) for k, v in group.items() if k != "params"}
+            packed["params"] = []
+            for p in group["params"]:
+                index[id(p)] = len(index)
+                packed["params"].append(index[id(p)])
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:  # dict lookup by identity (Tensor hashes by id)
+                    state[index[id(p)]] = _copy_value(self.state[p])
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a state saved by ``state_dict()``; training then continues bit for bit.
+
+        The saved groups must match this optimiser's groups in number and size; on any
+        error nothing is changed.
+        """
+        if not isinstance(state_dict, dict) or "state" not in state_dict \
+                or "param_groups" not in state_dict:
+            raise ValueError("optimizer state_dict must be a dict with 'state' and "
+                             "'param_groups' entries")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups: "
+                             f"{len(saved_groups)} saved, {len(self.param_groups)} in the optimizer")
+        for i, (g, s) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                                 f"the size of optimizer's group: group {i} has "
+                                 f"{len(s['params'])} saved parameters, {len(g['params'])} here")
+        by_index = {}
+        for g, s in zip(self.param_groups, saved_groups):
+            by_index.update(zip(s["params"], g["params"]))
+        state = {}
+        for k, v in state_dict["state"].items():
+            if k not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter {k}, which is in "
+                                 "none of its param_groups")
+            p = by_index[k]
+            state[p] = {name: self._cast(p, name, x) for name, x in v.items()}
+        new_groups = []
+        for g, s in zip(self.param_groups, saved_groups):
+            ng = {k: _copy_value(v) for k, v in s.items() if k != "params"}
+            ng["params"] = g["params"]
+            new_groups.append(ng)
+        self.state = state
+        self.param_groups = new_groups
+
+    def _cast(self, p, name, value):
+        """A copy of a saved state value, in the parameter's dtype (``step`` keeps its own)."""
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._cast(p, name, x) for x in value)
+        if not isinstance(value, Tensor):
+            return copy.deepcopy(value)
+        arr = value._data
+        if self._state_matches_params and arr.ndim > 0 and arr.shape != p._data.shape:
+            raise ValueError(f"loaded state {name!r} has shape {tuple(arr.shape)}, but its "
+                             f"parameter has shape {tuple(p._data.shape)}")
+        if name != "step" and arr.dtype.kind == "f" and p._data.dtype.kind == "f":
+            arr = arr.astype(p._data.dtype)
+        out = Tensor._make(np.array(arr, copy=True), value._device)
+        return out.to(device=p._device) if p._device != value._device else out
+
+
+def _effective_grad(p, g, buf, weight_decay, maximize):
+    """The gradient the update uses: ``-g`` if maximizing, plus ``weight_decay * p`` (L2).
+
+    Writes into ``buf`` only when it has to; returns the array to read.
+    """
+    if weight_decay != 0:
+        np.multiply(p, weight_decay, out=buf)
+        if maximize:
+            np.subtract(buf, g, out=buf)
+        else:
+            np.add(buf, g, out=buf)
+        return buf
+    if maximize:
+        np.negative(g, out=buf)
+        return buf
+    return g
