@@ -35,6 +35,10 @@ def _to_array(data, dtype=None, device=None, copy=True):
     np_dtype = dtypes.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
         arr, dev = data._data, data._device
+    elif isinstance(data, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+        arr, dev, copy = np.asarray(data), CPU, False
+        if np_dtype is None:
+            dtypes.from_numpy_dtype(arr.dtype)
     elif isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
         arr, dev = data, device_of_array(data)
         if np_dtype is None and arr.dtype not in dtypes._BY_NUMPY:

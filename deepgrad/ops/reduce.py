@@ -326,8 +326,25 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
                      correction=_correction(unbiased, correction), keepdim=keepdim)
 
 
+class StdFromVar(ArrayFunction):
+    """sqrt of a variance, whose gradient g / (2 std) is taken as 0 where std is 0
+    (a constant input), as PyTorch does, instead of 0/0."""
+    needs_output = True
+    saves_inputs = False
+
+    def forward(self, v):
+        return np.sqrt(v)
+
+    def backward(self, g):
+        y = self.output()
+        zero = y._data == 0
+        denom = _elem.where(constant(zero, y), 1.0, y) * 2
+        return g * constant((~zero).astype(g._data.dtype), g) / denom
+
+
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return _elem.sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation: sqrt(var), with Bessel's correction by default."""
+    return StdFromVar.apply(var(x, dim, unbiased, keepdim, correction=correction))
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):

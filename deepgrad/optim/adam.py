@@ -1,0 +1,112 @@
+"""Adam: adaptive moment estimation."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum on the gradient, scaled per coordinate by its running RMS.
+
+    With ``g_t`` the gradient at step ``t`` (negated when ``maximize``)::
+
+        g_t <- g_t + weight_decay * p            (L2 penalty; see AdamW for decoupled)
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t        first moment (mean)
+        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2      second moment (uncentred variance)
+        m_hat = m_t / (1 - beta1^t)                      bias corrections: m_0 = v_0 = 0
+        v_hat = v_t / (1 - beta2^t)                      pulls early averages towards 0
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+
+    With ``amsgrad=True`` the denominator uses ``vmax_t = max(vmax_{t-1}, v_t)``
+    (so the effective step size never grows: Reddi et al. 2018).
+
+    The implementation folds the bias corrections into two scalars,
+    ``lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m_t / (sqrt(v_t) + eps * sqrt(1 - beta2^t))``,
+    which is the same number with one pass over the arrays fewer.
+
+    Args:
+        params: iterable of Tensors or of dicts defining parameter groups.
+        lr (float): learning rate (default 1e-3).
+        betas (Tuple[float, float]): decay rates of the two moments (default (0.9, 0.999)).
+        eps (float): added to the denominator for stability (default 1e-8).
+        weight_decay (float): L2 penalty (default 0).
+        amsgrad (bool): use the AMSGrad variant (default False).
+        maximize (bool): ascend instead of descend (default False).
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW (default False).
+
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and, with amsgrad,
+    ``max_exp_avg_sq``.
+
+    Example::
+
+        opt = deepgrad.optim.Adam(model.parameters(), lr=1e-3)
+
+    References: Kingma & Ba (2015), "Adam: A Method for Stochastic Optimization", ICLR;
+    Reddi, Kale & Kumar (2018), "On the Convergence of Adam and Beyond", ICLR.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _validate(self, o):
+        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
+        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
+        _check_betas(o["betas"])
+        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = (float(b) for b in group["betas"])
+            amsgrad = bool(group["amsgrad"])
+            scalars = dict(lr=float(group["lr"]), beta1=beta1, beta2=beta2,
+                           eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                           decoupled=bool(group["decoupled_weight_decay"]),
+                           maximize=bool(group["maximize"]))
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = _scalar_state(0.0)
+                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
+                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state["step"]._data += 1.0
+                step = float(state["step"]._data)
+                vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+                self._apply(_adam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                           state["exp_avg_sq"]._data, vmax), 2,
+                            bc1=1.0 - beta1 ** step, bc2=1.0 - beta2 ** step, **scalars)
+                p._vc[0] += 1
+        return loss
+
+
+def _adam_kernel(p, g, m, v, vmax, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
+                 maximize, bc1, bc2):
+    if decoupled:
+        if weight_decay != 0:
+            p *= 1.0 - lr * weight_decay          # AdamW: shrink the weights directly
+        g = _effective_grad(p, g, gbuf, 0.0, maximize)
+    else:
+        g = _effective_grad(p, g, gbuf, weight_decay, maximize)
+    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1) (g - m)
+    tmp *= 1.0 - beta1
+    m += tmp
+    np.multiply(g, g, out=tmp)                # v <- beta2 v + (1 - beta2) g^2
+    tmp *= 1.0 - beta2
+    v *= beta2
+    v += tmp
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)         # AMSGrad: the largest v so far
+        v = vmax
+    bc2_sqrt = bc2 ** 0.5
+    np.sqrt(v, out=tmp)                       # p <- p - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+    tmp += eps * bc2_sqrt
+    np.divide(m, tmp, out=tmp)
+    tmp *= -lr * bc2_sqrt / bc1
+    p += tmp

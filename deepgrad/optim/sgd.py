@@ -1,0 +1,124 @@
+"""Stochastic gradient descent, with momentum and Nesterov's accelerated gradient."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _effective_grad, _invalid
+
+
+class SGD(Optimizer):
+    r"""Gradient descent with optional (heavy-ball or Nesterov) momentum.
+
+    Plain gradient descent steps against the gradient of the loss ``f``::
+
+        p <- p - lr * g,        g = grad f(p) + weight_decay * p
+
+    Whether this is *batch*, *stochastic* or *mini-batch* gradient descent depends
+    only on how many examples the loss that produced ``g`` averaged over (the whole
+    set, one example, or a mini-batch of m); see ``examples/gradient_descent_variants.py``.
+
+    **Momentum** (Polyak's heavy ball). The textbook form keeps a velocity ``v``::
+
+        v <- gamma * v + lr * g
+        p <- p - v
+
+    torch (and deepgrad) keep the velocity *without* the learning rate, ``b = v / lr``::
+
+        b <- momentum * b + (1 - dampening) * g      (b = g on the first step)
+        p <- p - lr * b
+
+    With a constant learning rate and ``dampening=0`` both give the same iterates
+    (``gamma = momentum``); torch's form keeps ``b`` meaningful when a scheduler
+    changes ``lr``.
+
+    **Nesterov momentum** (NAG) evaluates the gradient at the look-ahead point::
+
+        v <- gamma * v + lr * grad f(p - gamma * v)
+        p <- p - v
+
+    Substituting the look-ahead point ``p' = p - gamma * v`` as the stored variable
+    (Sutskever et al. 2013) turns this into an update that only needs the gradient at
+    the stored point, which is what is implemented::
+
+        b <- momentum * b + g
+        p <- p - lr * (g + momentum * b)
+
+    Args:
+        params: iterable of Tensors or of dicts defining parameter groups.
+        lr (float): learning rate (default 1e-3).
+        momentum (float): momentum factor (default 0).
+        dampening (float): dampening of the gradient added to the momentum (default 0).
+        weight_decay (float): L2 penalty coefficient (default 0).
+        nesterov (bool): Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize (bool): ascend instead of descend (default False).
+
+    State per parameter: ``momentum_buffer`` (only when ``momentum != 0``).
+
+    Example::
+
+        opt = deepgrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+        opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+
+    References: Polyak (1964), "Some methods of speeding up the convergence of iteration
+    methods"; Nesterov (1983); Sutskever, Martens, Dahl, Hinton (2013), "On the importance
+    of initialization and momentum in deep learning", ICML.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate(self, o):
+        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
+        _invalid(0.0 <= o["momentum"], "momentum value", o["momentum"])
+        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+        if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening "
+                             f"(got momentum={o['momentum']}, dampening={o['dampening']})")
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            momentum = float(group["momentum"])
+            scalars = dict(lr=float(group["lr"]), momentum=momentum,
+                           dampening=float(group["dampening"]),
+                           weight_decay=float(group["weight_decay"]),
+                           nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                first = False
+                buf = None
+                if momentum != 0:
+                    state = self.state.setdefault(p, {})
+                    if state.get("momentum_buffer") is None:
+                        state["momentum_buffer"] = Tensor._make(np.empty_like(p._data), p._device)
+                        first = True
+                    buf = state["momentum_buffer"]._data
+                self._apply(_sgd_kernel, (p._data, p.grad._data, buf), 2, first=first, **scalars)
+                p._vc[0] += 1
+        return loss
+
+
+def _sgd_kernel(p, g, b, gbuf, tmp, *, lr, momentum, dampening, weight_decay, nesterov,
+                maximize, first):
+    g = _effective_grad(p, g, gbuf, weight_decay, maximize)
+    if momentum != 0:
+        if first:
+            np.copyto(b, g)
+        else:
+            b *= momentum                      # b <- momentum * b + (1 - dampening) * g
+            if dampening != 0:
+                np.multiply(g, 1.0 - dampening, out=tmp)
+                b += tmp
+            else:
+                b += g
+        if nesterov:
+            np.multiply(b, momentum, out=tmp)  # look-ahead: g + momentum * b
+            tmp += g
+            g = tmp
+        else:
+            g = b
+    np.multiply(g, -lr, out=tmp)               # p <- p - lr * g
+    p += tmp

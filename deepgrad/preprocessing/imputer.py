@@ -1,0 +1,131 @@
+"""SimpleImputer: fill missing values with a per-column statistic."""
+import numbers
+
+import numpy as np
+
+from .base import BaseTransformer, check_is_fitted, from_numpy, to_numpy
+
+
+def _is_nan(v):
+    return isinstance(v, (float, np.floating)) and v != v
+
+
+def _most_frequent(values):
+    """The most frequent value; ties go to the smallest (as scikit-learn / scipy.mode)."""
+    if len(values) == 0:
+        return np.nan
+    uniq, counts = np.unique(values, return_counts=True)
+    return uniq[np.argmax(counts)]  # np.unique sorts, argmax takes the first maximum
+
+
+class SimpleImputer(BaseTransformer):
+    """Replace missing values with a statistic of their column, learned by ``fit``.
+
+    strategy: ``"mean"``, ``"median"``, ``"most_frequent"`` (smallest value among ties) or
+    ``"constant"`` (``fill_value``). A column with no observed value has no statistic: it
+    is dropped from the output (``keep_empty_features=False``) or filled with 0.
+
+    Args:
+        missing_values (default np.nan): the placeholder to replace (a number, NaN, None or
+            a string).
+        strategy (str, default "mean").
+        fill_value (default None): value for "constant"; None means 0 for numbers and
+            "missing_value" for strings/objects.
+        copy (bool, default True).
+        keep_empty_features (bool, default False).
+
+    Attributes: ``statistics_`` (n_features,), ``n_features_in_``.
+
+    Example::
+
+        >>> SimpleImputer().fit_transform([[1.0], [np.nan], [3.0]]).ravel()
+        array([1., 2., 3.])
+    """
+
+    def __init__(self, *, missing_values=np.nan, strategy="mean", fill_value=None, copy=True,
+                 keep_empty_features=False):
+        self.missing_values = missing_values
+        self.strategy = strategy
+        self.fill_value = fill_value
+        self.copy = copy
+        self.keep_empty_features = keep_empty_features
+
+    @property
+    def _allow_nan(self):
+        return _is_nan(self.missing_values)
+
+    @property
+    def _preserves_dtype(self):
+        return ()
+
+    def _check(self, X, reset):
+        if self.strategy not in ("mean", "median", "most_frequent", "constant"):
+            raise ValueError(f"Can only use these strategies: ['mean', 'median', "
+                             f"'most_frequent', 'constant'] got strategy={self.strategy!r}")
+        X, like = to_numpy(X)
+        arr = np.asarray(X)
+        numeric = self.strategy in ("mean", "median")
+        if not numeric and arr.dtype.kind in "OUS":
+            X = self._validate(arr, reset=reset, dtype=None)
+            X = X.astype(object)
+        else:
+            if arr.dtype.kind in "US":
+                raise ValueError(f"Cannot use {self.strategy} strategy with non-numeric data "
+                                 f"(dtype {arr.dtype}).")
+            X = self._validate(arr, reset=reset)
+        return X, like
+
+    def _mask(self, X):
+        if _is_nan(self.missing_values):
+            if X.dtype.kind == "O":
+                return np.vectorize(_is_nan, otypes=[bool])(X)
+            return np.isnan(X)
+        if self.missing_values is None:
+            return np.vectorize(lambda v: v is None, otypes=[bool])(X)
+        return X == self.missing_values
+
+    def fit(self, X, y=None):
+        X, _ = self._check(X, reset=True)
+        mask = self._mask(X)
+        stats = []
+        for j in range(X.shape[1]):
+            observed = X[~mask[:, j], j]
+            if self.strategy == "constant":
+                fill = self.fill_value
+                if fill is None:
+                    fill = 0 if X.dtype.kind != "O" else "missing_value"
+                elif X.dtype.kind == "f" and not isinstance(fill, numbers.Real):
+                    raise ValueError(f"fill_value={fill!r} is invalid. Expected a numerical "
+                                     "value when imputing numerical data.")
+                stats.append(fill)
+            elif len(observed) == 0:
+                stats.append(np.nan)
+            elif self.strategy == "mean":
+                stats.append(np.mean(observed, dtype=np.float64))
+            elif self.strategy == "median":
+                stats.append(np.median(observed))
+            else:
+                stats.append(_most_frequent(observed))
+        self.statistics_ = np.array(stats, dtype=object if X.dtype.kind == "O" else np.float64)
+        return self
+
+    def _empty(self):
+        """Columns that had no observed value in fit (no statistic)."""
+        if self.strategy == "constant":
+            return np.zeros(len(self.statistics_), dtype=bool)
+        return np.array([_is_nan(v) for v in self.statistics_], dtype=bool)
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X, like = self._check(X, reset=False)
+        mask = self._mask(X)
+        out = X.copy()
+        stats = np.array(self.statistics_, copy=True)
+        empty = self._empty()
+        if self.keep_empty_features:
+            stats[empty] = 0
+        rows, cols = np.nonzero(mask)
+        out[rows, cols] = stats[cols].astype(out.dtype) if out.dtype.kind != "O" else stats[cols]
+        if not self.keep_empty_features:
+            out = out[:, ~empty]
+        return from_numpy(out, like)
