@@ -17,6 +17,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import grad_mode
+from .autograd.engine import run_backward as _run_backward
 from .autograd.function import Function
 from .backend import CPU, array_module, device, device_of_array, move_array
 from .tensor_methods import TensorMethods
@@ -298,6 +299,12 @@ class Tensor(TensorMethods):
     # --- autograd API ---------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+        if (gradient is None and inputs is None and not create_graph and self._requires_grad
+                and self._data.size == 1 and self.grad_fn is not None):
+            # the common case, kept short: loss.backward()
+            seed = Tensor._make(np.ones_like(self._data), self._device)
+            _run_backward((self,), (seed,), bool(retain_graph), False)
+            return
         from .autograd import backward  # noqa: PLC0415
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

@@ -138,7 +138,7 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
             continue
         fn = t.grad_fn
         if g is not None and t._requires_grad:
-            if g._data.shape != t._data.shape:
+            if g._data.shape != t._data.shape:  # a wrong backward formula: fail loudly
                 raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
                                    f"for an input of shape {tuple(t.shape)}")
             if g._data.dtype != t._data.dtype:
@@ -191,25 +191,27 @@ def _run_tensor_hooks(hooks, grads, handed):
 
 def _accumulate_leaf(leaf, g, create_graph, handed):
     """Add ``g`` into ``leaf.grad`` after the leaf's hooks, PyTorch's AccumulateGrad."""
-    for fn in leaf._hooks or ():
-        new = fn(g)
-        if new is not None:
-            g = new
-    if not create_graph:
-        g = g.detach()
+    if leaf._hooks is not None:
+        for fn in leaf._hooks:
+            new = fn(g)
+            if new is not None:
+                g = new
+    old = leaf.grad
+    if create_graph or (old is not None and old._requires_grad):
+        leaf.grad = g if old is None else old + g
+    elif old is None:
         arr = g._data
         # the same array may reach several leaves (add passes one gradient to both
-        # inputs): give each leaf its own, so in-place updates of one leave the other
-        if id(arr) in handed or arr.base is not None:
-            g = g.clone()
-            arr = g._data
+        # inputs) or be a view of another gradient: give each leaf its own array,
+        # so that an in-place update of one .grad never changes another
+        if arr.base is not None or id(arr) in handed or g.grad_fn is not None:
+            arr = arr.copy()
         handed.add(id(arr))
-    if leaf.grad is None:
-        leaf.grad = g
-    elif create_graph or leaf.grad.requires_grad:
-        leaf.grad = leaf.grad + g
+        leaf.grad = type(g)._make(arr, leaf._device)
     else:
-        leaf.grad = type(g)._make(leaf.grad._data + g._data, leaf._device)
-        handed.add(id(leaf.grad._data))
-    for fn in leaf._post_hooks or ():
-        fn(leaf)
+        arr = old._data + g._data
+        handed.add(id(arr))
+        leaf.grad = type(g)._make(arr, leaf._device)
+    if leaf._post_hooks is not None:
+        for fn in leaf._post_hooks:
+            fn(leaf)
