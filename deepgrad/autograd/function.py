@@ -55,6 +55,7 @@ class Function:
     _tensor_hooks = None   # {output index: [hooks]} from Tensor.register_hook on outputs
     _node_hooks = None     # hooks registered on the node itself
     _versions = None       # input versions recorded at forward (built-in ops)
+    _n_out = 1             # number of outputs (set by ops with several)
 
     # --- the ctx API -----------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -161,6 +162,9 @@ class Function:
                     raise RuntimeError(_modified_message(self, t, v))
 
 
+_ONE_INPUT_NEEDS_GRAD = (True,)
+
+
 class ArrayFunction(Function):
     """A built-in op: ``forward`` works on raw arrays, ``backward`` on Tensors."""
 
@@ -196,11 +200,25 @@ class ArrayFunction(Function):
             ctx._out_meta = [(r.shape, r.dtype, dev) for r in results]
             return results
         result = make(out, dev)
-        if not record:
+        if not record or out.dtype.kind != "f":
             return result
-        ctx._attach(inputs)
-        ctx._n_out = 1
-        return ctx._wrap_output(result, 0)
+        # record the node (inlined _attach/_wrap_output: this runs for every recorded op)
+        ctx.inputs = inputs
+        if len(inputs) == 1:
+            ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
+            if cls.saves_inputs:
+                ctx._versions = (first._vc[0],)
+        else:
+            ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
+            if cls.saves_inputs:
+                ctx._versions = tuple([t._vc[0] for t in inputs])
+        result._requires_grad = True
+        result.grad_fn = ctx
+        if cls.needs_output:
+            ctx._out_data = out
+            ctx._out_vc = result._vc
+            ctx._out_version = 0
+        return result
 
     def _attach(self, inputs):
         self.inputs = inputs
