@@ -61,10 +61,19 @@ def to_numpy(X):
 
 
 def from_numpy(arr, like):
-    """Wrap ``arr`` back into a tensor with ``like``'s dtype and device (``like`` None: as is)."""
-    if like is None:
+    """Wrap ``arr`` back into a tensor with ``like``'s dtype and device (``like`` None: as is).
+
+    Real-valued results of an integer tensor (standardised counts, one-hot floats) become
+    the default float dtype rather than being truncated; strings and objects (decoded
+    categories) cannot be tensors and stay NumPy arrays.
+    """
+    if like is None or arr.dtype.kind in "OUS":
         return arr
-    return Tensor(np.ascontiguousarray(arr), dtype=like.dtype, device=like.device)
+    dtype = like.dtype
+    if arr.dtype.kind == "f" and not dtype.is_floating_point:
+        from ..dtypes import get_default_dtype  # noqa: PLC0415
+        dtype = get_default_dtype()
+    return Tensor(np.ascontiguousarray(arr), dtype=dtype, device=like.device)
 
 
 def _is_sparse(X):
@@ -144,7 +153,8 @@ class BaseTransformer:
     Subclasses set a few class flags that describe them to scikit-learn's checks:
     ``_allow_nan`` (NaN is data, e.g. for imputers), ``_requires_fit`` (False for stateless
     transformers), ``_preserves_dtype`` (input float dtypes kept in the output),
-    ``_string_input`` (encoders accept strings).
+    ``_string_input`` (encoders accept strings), ``_categorical`` (encoders),
+    ``_one_d_input`` (LabelEncoder works on 1-D targets).
     """
 
     _allow_nan = False
@@ -152,6 +162,7 @@ class BaseTransformer:
     _preserves_dtype = ("float64", "float32")
     _string_input = False
     _one_d_input = False
+    _categorical = False
 
     # --- hyperparameters ----------------------------------------------------------
     @classmethod
@@ -248,5 +259,6 @@ class BaseTransformer:
             requires_fit=self._requires_fit,
             input_tags=InputTags(allow_nan=self._allow_nan, string=self._string_input,
                                  two_d_array=not self._one_d_input,
+                                 categorical=self._categorical,
                                  one_d_array=self._one_d_input),
         )

@@ -41,6 +41,11 @@ def _unique(col):
     return np.unique(col)  # NumPy already sorts NaN last and keeps one of them
 
 
+def _matches(col, code):
+    """Where a float code column equals ``code`` (NaN matching NaN)."""
+    return np.isnan(col) if _is_nan(code) else col == code
+
+
 def _encode(col, cats):
     """(codes, known): index of each value in ``cats`` (0 where unknown) and a known mask."""
     codes = np.zeros(len(col), dtype=np.int64)
@@ -58,6 +63,7 @@ def _encode(col, cats):
 
 class _BaseEncoder(BaseTransformer):
     _allow_nan = True
+    _categorical = True
     _preserves_dtype = ()
 
     def _fit_categories(self, X):
@@ -310,12 +316,10 @@ class OrdinalEncoder(_BaseEncoder):
         found_unknown = {}
         for j, cats in enumerate(self.categories_):
             col = X[:, j]
-            missing = np.isnan(col) if _is_nan(self.encoded_missing_value) else \
-                col == self.encoded_missing_value
-            unknown = (np.isnan(col) if _is_nan(self.unknown_value) else
-                       col == self.unknown_value) if self.handle_unknown != "error" else \
-                np.zeros(len(col), dtype=bool)
-            unknown &= ~missing
+            missing = _matches(col, self.encoded_missing_value)
+            unknown = np.zeros(len(col), dtype=bool)
+            if self.handle_unknown == "use_encoded_value":
+                unknown = _matches(col, self.unknown_value) & ~missing
             idx = np.where(missing | unknown, 0, col).astype(np.int64)
             out[:, j] = cats[idx]
             if missing.any():

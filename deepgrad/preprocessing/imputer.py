@@ -1,9 +1,10 @@
 """SimpleImputer: fill missing values with a per-column statistic."""
 import numbers
+import warnings
 
 import numpy as np
 
-from .base import BaseTransformer, check_is_fitted, from_numpy, to_numpy
+from .base import BaseTransformer, _is_sparse, check_array, check_is_fitted, from_numpy, to_numpy
 
 
 def _is_nan(v):
@@ -55,6 +56,10 @@ class SimpleImputer(BaseTransformer):
         return _is_nan(self.missing_values)
 
     @property
+    def _removes_nan(self):  # NaN in, no NaN out: a Pipeline after it never sees NaN
+        return _is_nan(self.missing_values)
+
+    @property
     def _preserves_dtype(self):
         return ()
 
@@ -63,11 +68,17 @@ class SimpleImputer(BaseTransformer):
             raise ValueError(f"Can only use these strategies: ['mean', 'median', "
                              f"'most_frequent', 'constant'] got strategy={self.strategy!r}")
         X, like = to_numpy(X)
+        if _is_sparse(X):
+            check_array(X, self)  # raises the 'sparse data is not supported' TypeError
         arr = np.asarray(X)
         numeric = self.strategy in ("mean", "median")
         if not numeric and arr.dtype.kind in "OUS":
             X = self._validate(arr, reset=reset, dtype=None)
             X = X.astype(object)
+            for (r, c), v in np.ndenumerate(X):
+                if not (v is None or isinstance(v, (str, numbers.Number, np.number))):
+                    raise TypeError(f"argument must be a string or a number, not "
+                                    f"'{type(v).__name__}' (column {c})")
         else:
             if arr.dtype.kind in "US":
                 raise ValueError(f"Cannot use {self.strategy} strategy with non-numeric data "
@@ -106,24 +117,29 @@ class SimpleImputer(BaseTransformer):
                 stats.append(np.median(observed))
             else:
                 stats.append(_most_frequent(observed))
-        self.statistics_ = np.array(stats, dtype=object if X.dtype.kind == "O" else np.float64)
+        # columns with no observed value have no statistic: dropped at transform, or
+        # (keep_empty_features) filled with 0 - the constant strategy fills its constant
+        self._empty = mask.all(axis=0)
+        if self._empty.any() and not self.keep_empty_features:
+            warnings.warn(f"Skipping features without any observed values: "
+                          f"{np.flatnonzero(self._empty).tolist()}. At least one non-missing "
+                          f"value is needed for imputation with strategy={self.strategy!r}.",
+                          UserWarning, stacklevel=2)
+        stats = np.array(stats, dtype=object if X.dtype.kind == "O" else np.float64)
+        if self.keep_empty_features:
+            if self.strategy != "constant":
+                stats[self._empty] = 0
+        elif self.strategy == "constant":
+            stats[self._empty] = np.nan
+        self.statistics_ = stats
         return self
-
-    def _empty(self):
-        """Columns that had no observed value in fit (no statistic)."""
-        if self.strategy == "constant":
-            return np.zeros(len(self.statistics_), dtype=bool)
-        return np.array([_is_nan(v) for v in self.statistics_], dtype=bool)
 
     def transform(self, X):
         check_is_fitted(self)
         X, like = self._check(X, reset=False)
         mask = self._mask(X)
         out = X.copy()
-        stats = np.array(self.statistics_, copy=True)
-        empty = self._empty()
-        if self.keep_empty_features:
-            stats[empty] = 0
+        stats, empty = self.statistics_, self._empty
         rows, cols = np.nonzero(mask)
         out[rows, cols] = stats[cols].astype(out.dtype) if out.dtype.kind != "O" else stats[cols]
         if not self.keep_empty_features:

@@ -154,7 +154,7 @@ class MinMaxScaler(BaseTransformer):
                              f"Got {tuple(self.feature_range)!r}.")
         X, _ = to_numpy(X)
         X = self._validate(X, reset=True)
-        self.n_samples_seen_ = _n_seen(X)
+        self.n_samples_seen_ = X.shape[0]  # rows, NaN or not (as scikit-learn)
         self.data_min_ = np.nanmin(X, axis=0).astype(np.float64)
         self.data_max_ = np.nanmax(X, axis=0).astype(np.float64)
         self.data_range_ = self.data_max_ - self.data_min_
@@ -207,7 +207,7 @@ class MaxAbsScaler(_ColumnScaler):
     def fit(self, X, y=None):
         X, _ = to_numpy(X)
         X = self._validate(X, reset=True)
-        self.n_samples_seen_ = _n_seen(X)
+        self.n_samples_seen_ = X.shape[0]
         self.max_abs_ = np.nanmax(np.abs(X), axis=0).astype(np.float64)
         self.scale_ = handle_zeros_in_scale(self.max_abs_)
         return self
@@ -235,7 +235,7 @@ class RobustScaler(_ColumnScaler):
     Example::
 
         >>> RobustScaler().fit_transform([[1.0], [2.0], [3.0], [100.0]]).ravel()
-        array([-0.57142857, -0.19047619,  0.19047619, 36.76190476])
+        array([-0.05882353, -0.01960784,  0.01960784,  3.82352941])
     """
 
     def __init__(self, *, with_centering=True, with_scaling=True, quantile_range=(25.0, 75.0),
