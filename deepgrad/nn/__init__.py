@@ -7,7 +7,27 @@ from . import functional  # noqa: F401
 from .modules import (Flatten, Identity, Module, ModuleDict, ModuleList,  # noqa: F401
                       ParameterDict, ParameterList, Sequential, Unflatten)
 from .parameter import Buffer, Parameter  # noqa: F401
+from . import init  # noqa: F401
+from .modules.activation import (CELU, ELU, GELU, GLU, SELU, Hardsigmoid, Hardswish,  # noqa: F401
+                                 Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU,
+                                 ReLU6, RReLU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign,
+                                 Tanh, Tanhshrink, Threshold)
+from .modules.linear import Bilinear, Linear  # noqa: F401
+from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # noqa: F401
+                           CrossEntropyLoss, FocalLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+                           HuberLoss, KLDivLoss, L1Loss, LogCoshLoss, MarginRankingLoss, MSELoss,
+                           MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                           NLLLoss, PoissonNLLLoss, QuantileLoss, SmoothL1Loss, SoftMarginLoss,
+                           SquaredHingeLoss, TripletMarginLoss)
+from . import utils  # noqa: F401
+from . import regularization  # noqa: F401
 
 # --- conv, pooling, upsampling, embedding, dropout, normalization (other helpers)
+from .modules.batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d,  # noqa: F401
+                                InstanceNorm1d, InstanceNorm2d, InstanceNorm3d)
+from .modules.normalization import GroupNorm, LayerNorm  # noqa: F401
+from .modules.dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,  # noqa: F401
+                              FeatureAlphaDropout)
+from .modules.sparse import Embedding  # noqa: F401
 
 # --- recurrent, maxout (other helper)

@@ -78,7 +78,7 @@ def _erfc_large(y):
 
 def _erf_erfc(x, want_erfc):
     """erf(x) or erfc(x) of a float array, computed in float64 and cast back."""
-    xd = np.asarray(x, dtype=np.float64)
+    xd = x.astype(np.float64, copy=False)
     y = np.abs(xd)
     small = y <= 0.46875
     mid = (~small) & (y <= 4.0)
@@ -101,7 +101,7 @@ def _erf_erfc(x, want_erfc):
     nan = np.isnan(xd)
     if nan.any():
         out[nan] = np.nan
-    return out.astype(np.asarray(x).dtype, copy=False)
+    return out.astype(x.dtype, copy=False)
 
 
 class Erf(ArrayFunction):

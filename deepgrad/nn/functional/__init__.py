@@ -1,7 +1,26 @@
 """``deepgrad.nn.functional``: the stateless functions behind the layers (``F.relu``,
 ``F.cross_entropy``, ``F.linear``, ...), with PyTorch's names and arguments."""
 from ...ops.shape import pad  # noqa: F401
+from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401
+                         hardtanh, leaky_relu, log_softmax, logsigmoid, mish, prelu, relu,
+                         relu6, rrelu, selu, sigmoid, silu, softmax, softmin, softplus,
+                         softshrink, softsign, tanh, tanhshrink, threshold)
+from .linear import bilinear, linear  # noqa: F401
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
+                   cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                   smooth_l1_loss)
+from ._loss_margin import (cosine_embedding_loss, focal_loss, gaussian_nll_loss,  # noqa: F401
+                           hinge_embedding_loss, log_cosh_loss, margin_ranking_loss,
+                           multi_margin_loss, multilabel_margin_loss,
+                           multilabel_soft_margin_loss, poisson_nll_loss,
+                           quantile_loss, soft_margin_loss, squared_hinge_loss,
+                           triplet_margin_loss)
+from .distance import cosine_similarity, normalize, one_hot, pairwise_distance  # noqa: F401
 
 # --- conv, pooling, upsampling, embedding, dropout, normalization (other helpers)
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
+from .dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,  # noqa: F401
+                      feature_alpha_dropout)
+from .embedding import embedding  # noqa: F401
 
 # --- recurrent, maxout (other helper)

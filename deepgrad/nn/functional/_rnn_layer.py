@@ -49,15 +49,15 @@ def run_forward(ns, mode, reverse, x, h, c, w_ih, w_hh, b_ih, b_hh):
     if b_ih is not None:
         xp = xp + b_ih if mode == "GRU" else xp + (b_ih + b_hh)
     xp = ns.reshape(xp, (steps, batch, -1))
-    w_hh_t = ns.t(w_hh)
+    w_hh_t = ns.t_for_steps(w_hh)
     ys, saved = [None] * steps, [None] * steps
     for t in _steps(steps, reverse):
         if mode == "LSTM":
-            h, c, saved[t] = lstm_step(ns, xp[t], h, c, w_hh_t, None)
+            h, c, saved[t] = lstm_step(ns, xp[t], h, c, w_hh_t)
         elif mode == "GRU":
             h, saved[t] = gru_step(ns, xp[t], h, w_hh_t, b_hh)
         else:
-            h, saved[t] = rnn_step(ns, xp[t], h, w_hh_t, None, relu=mode == "RNN_RELU")
+            h, saved[t] = rnn_step(ns, xp[t], h, w_hh_t, relu=mode == "RNN_RELU")
         ys[t] = h
     return ys, h, c, saved
 
@@ -66,10 +66,14 @@ def run_backward(ns, mode, reverse, saved, x, w_ih, w_hh, gy, gh, gc, has_bias, 
     """Backpropagation through time; returns the gradients in the kernel's input order."""
     steps, batch, n_in = x.shape
     dxps, dhps, h_prev = [None] * steps, [None] * steps, [None] * steps
-    dh, dc = gh, gc
+    # an output that was not used has no gradient (None): start from zeros, skip adds
+    like = saved[0][-1]
+    dh = ns.zeros_like(like) if gh is None else gh
+    dc = ns.zeros_like(like) if gc is None and mode == "LSTM" else gc
     for t in _steps(steps, not reverse):  # the steps in the opposite order of the forward
         s = saved[t]
-        dh = dh + gy[t]
+        if gy is not None:
+            dh = dh + gy[t]
         if mode == "LSTM":
             dxp, dc = lstm_step_back(ns, dh, dc, s)
             dhp, direct = dxp, None
@@ -102,6 +106,10 @@ def run_backward(ns, mode, reverse, saved, x, w_ih, w_hh, gy, gh, gc, has_bias, 
 class RNNLayer(ArrayFunction):
     """One layer and direction of a recurrent network as a single graph node."""
 
+    # unused outputs (often the whole sequence y when only h_n feeds a head) arrive as
+    # None instead of a zero tensor: no (T, N, H) zeros to allocate and add
+    materialize_grads = False
+
     def forward(self, *arrays, mode, reverse, has_bias):
         self.mode, self.reverse, self.has_bias = mode, reverse, has_bias
         x, h0, c0, w_ih, w_hh, b_ih, b_hh = _unpack(arrays, mode, has_bias)
@@ -121,9 +129,10 @@ class RNNLayer(ArrayFunction):
             return tuple(run_backward(TENSORS, mode, reverse, saved, x, w_ih, w_hh, gy, gh, gc,
                                       has_bias, needs))
         x, _, _, w_ih, w_hh, _, _ = _unpack([t._data for t in self.inputs], mode, has_bias)
-        grads = run_backward(ARRAYS, mode, reverse, self.saved, x, w_ih, w_hh, gy._data,
-                             gh._data, None if gc is None else gc._data, has_bias, needs)
-        dev = gy._device
+        raw = [None if g is None else g._data for g in (gy, gh, gc)]
+        grads = run_backward(ARRAYS, mode, reverse, self.saved, x, w_ih, w_hh, *raw, has_bias,
+                             needs)
+        dev = self.inputs[0]._device
         return tuple(None if g is None else Tensor._make(g, dev) for g in grads)
 
 

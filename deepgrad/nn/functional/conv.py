@@ -103,11 +103,11 @@ def _conv(name, x, weight, bias, stride, padding, dilation, groups, dims):
     pads = _conv_pads(padding, dims, kernel, dilation, stride)
     for size, (lo, hi), k, s, d in zip(x._data.shape[2:], pads, kernel, stride, dilation):
         if out_size(size, lo, hi, k, s, d) < 1:
-            raise RuntimeError(
-                f"{name}: calculated padded input size per channel: "
-                f"({' x '.join(str(sz + lo + hi) for sz, (lo, hi) in zip(x.shape[2:], pads))}). "
-                f"Kernel size: ({' x '.join(str(d * (k - 1) + 1) for d, k in zip(dilation, kernel))}"
-                f"). Kernel size can't be greater than actual input size")
+            padded = " x ".join(str(sz + lo + hi) for sz, (lo, hi) in zip(x.shape[2:], pads))
+            span = " x ".join(str(d * (k - 1) + 1) for d, k in zip(dilation, kernel))
+            raise RuntimeError(f"{name}: calculated padded input size per channel: ({padded}). "
+                               f"Kernel size: ({span}). Kernel size can't be greater than actual "
+                               f"input size")
     if dims == 1:  # add a height of 1 and use the 2-D kernels
         x, weight = unsqueeze(x, 2), unsqueeze(weight, 2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, ((0, 0),) + pads
@@ -135,8 +135,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
-    """1-D cross-correlation: input (N, C_in, L), weight (C_out, C_in/groups, k) -> (N, C_out, L_out),
-    L_out = (L + 2p - d(k - 1) - 1) // s + 1. Arguments as for :func:`conv2d`."""
+    """1-D cross-correlation: input (N, C_in, L), weight (C_out, C_in/groups, k) ->
+    (N, C_out, L_out), L_out = (L + 2p - d(k - 1) - 1) // s + 1. Arguments as for :func:`conv2d`."""
     return _conv("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
 
 

@@ -121,6 +121,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
     """Channel dropout for (N, C, H, W) or (C, H, W) inputs: each feature map zeroed with
     probability ``p`` as a whole. Like PyTorch, a 3-D input is read as (N, C, L) (with a
     warning), i.e. 1-D channel dropout."""
+    _check_p(float(p))
     if input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
                       "channel-wise 1D dropout behavior is desired - input is interpreted as "
@@ -162,7 +163,8 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None): 
     return MaskMul.apply(x, mask=mask, shift=shift)
 
 
-def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False,  # noqa: A002
+                          generator=None):
     """Alpha dropout with one draw per (sample, channel), for (N, C, *) inputs."""
     p = float(p)
     _check_p(p)

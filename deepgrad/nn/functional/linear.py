@@ -13,9 +13,11 @@ bilinear:  y_o = x1^T A_o x2 + b_o      x1 (*, in1), x2 (*, in2), A (out, in1, i
 import numpy as np
 
 from ...autograd.function import ArrayFunction
+from ...autograd.grad_mode import _state as _grad_state
 from ...ops import reduce as _reduce
 from ...ops import shape as _shape
-from ...ops.linalg import Matmul
+from ...ops.linalg import Matmul, matmul
+from ...tensor import Tensor
 
 
 class Linear(ArrayFunction):
@@ -30,9 +32,11 @@ class Linear(ArrayFunction):
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
+        if not _grad_state.enabled:
+            return _raw_backward(g, x, w, need)
         gx = gw = gb = None
         if need[0]:
-            gx = Matmul.apply(g, w)                      # (*, out) @ (out, in)
+            gx = matmul(g, w)                            # (*, out) @ (out, in)
         lead = g._data.ndim - 1
         if need[1] or (len(need) > 2 and need[2]):
             g2 = g if lead == 1 else _shape.reshape(g, (-1, g._data.shape[-1]))
@@ -41,7 +45,25 @@ class Linear(ArrayFunction):
             gw = Matmul.apply(g2, x2, ta=True)           # (out, N) @ (N, in)
         if len(need) > 2 and need[2]:
             gb = _reduce.Sum.apply(g2, axes=(0,), keepdim=False)
+        return (gx, gw, gb) if len(need) > 2 else (gx, gw)
+
+
+def _raw_backward(g, x, w, need):
+    """The same formulas on raw arrays: the common case (no create_graph), 3 NumPy calls."""
+    ga, dev = g._data, g._device
+    gx = gw = gb = None
+    if need[0]:
+        gx = Tensor._make(ga @ w._data, dev)
+    g2 = ga if ga.ndim == 2 else ga.reshape(-1, ga.shape[-1])
+    if need[1]:
+        xa = x._data
+        x2 = xa if xa.ndim == 2 else xa.reshape(-1, xa.shape[-1])
+        gw = Tensor._make(g2.T @ x2, dev)
+    if len(need) > 2:
+        if need[2]:
+            gb = Tensor._make(g2.sum(axis=0), dev)
         return gx, gw, gb
+    return gx, gw
 
 
 def _check(x, weight):

@@ -92,11 +92,9 @@ def load_state_dict(module, sd, strict=True, assign=False):
                           f"{list(target.shape)}.")
             continue
         try:
-            if assign:
-                arr = move_array(np.asarray(arr) if isinstance(arr, np.ndarray) else arr,
-                                 target._device)
-            else:
-                arr = move_array(arr, target._device).astype(target._data.dtype, copy=False)
+            arr = move_array(arr, target._device)
+            if not assign:  # copy_ semantics: the module keeps its dtype
+                arr = arr.astype(target._data.dtype, copy=False)
         except (TypeError, ValueError) as e:
             errors.append(f'While copying the parameter named "{key}": {e}')
             continue

@@ -32,7 +32,7 @@ class _NormBase(Module):
     """Parameters and buffers shared by batch and instance normalisation."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_features <= 0:
             raise ValueError(f"num_features must be positive, got {num_features}")
@@ -43,7 +43,11 @@ class _NormBase(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(creation.empty(self.num_features, dtype=dtype, device=device))
-            self.bias = Parameter(creation.empty(self.num_features, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(creation.empty(self.num_features, dtype=dtype,
+                                                     device=device))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -73,14 +77,16 @@ class _NormBase(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):  # noqa: A002
         raise NotImplementedError
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
@@ -118,6 +124,7 @@ class BatchNorm1d(_BatchNorm):
         momentum (float or None): weight of the new batch in the running statistics;
             None for a cumulative average. Default: 0.1.
         affine (bool): learn weight (init 1) and bias (init 0). Default: True.
+        bias (bool, keyword only): with affine, also learn the bias. Default: True.
         track_running_stats (bool): keep running_mean/running_var/num_batches_tracked and
             use them in eval mode; if False, batch statistics are used always. Default: True.
 
@@ -153,8 +160,9 @@ class _InstanceNorm(_NormBase):
     _spatial = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
-                 track_running_stats=False, device=None, dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
 
     def forward(self, input):  # noqa: A002
         k = self._spatial

@@ -9,7 +9,8 @@ that share weights and averages them at test time (Srivastava et al., 2014).
 ``generator=`` (deepgrad's addition) gives the layer its own random stream, so the masks
 are reproducible independently of other random draws.
 """
-from ..functional import dropout as F
+from ..functional.dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
+                                 feature_alpha_dropout)
 from .module import Module
 
 
@@ -45,14 +46,14 @@ class Dropout(_DropoutNd):
     """
 
     def forward(self, input):  # noqa: A002
-        return F.dropout(input, self.p, self.training, self.inplace, self.generator)
+        return dropout(input, self.p, self.training, self.inplace, self.generator)
 
 
 class Dropout1d(_DropoutNd):
     """Zero whole channels of a (N, C, L) or (C, L) input with probability ``p``."""
 
     def forward(self, input):  # noqa: A002
-        return F.dropout1d(input, self.p, self.training, self.inplace, self.generator)
+        return dropout1d(input, self.p, self.training, self.inplace, self.generator)
 
 
 class Dropout2d(_DropoutNd):
@@ -60,14 +61,14 @@ class Dropout2d(_DropoutNd):
     (spatial dropout: neighbouring pixels are correlated, so single pixels would not do)."""
 
     def forward(self, input):  # noqa: A002
-        return F.dropout2d(input, self.p, self.training, self.inplace, self.generator)
+        return dropout2d(input, self.p, self.training, self.inplace, self.generator)
 
 
 class Dropout3d(_DropoutNd):
     """Zero whole channels of a (N, C, D, H, W) or (C, D, H, W) input."""
 
     def forward(self, input):  # noqa: A002
-        return F.dropout3d(input, self.p, self.training, self.inplace, self.generator)
+        return dropout3d(input, self.p, self.training, self.inplace, self.generator)
 
 
 class AlphaDropout(_DropoutNd):
@@ -76,12 +77,12 @@ class AlphaDropout(_DropoutNd):
     ``F.alpha_dropout`` for the formula). Identity in eval mode."""
 
     def forward(self, input):  # noqa: A002
-        return F.alpha_dropout(input, self.p, self.training, self.inplace, self.generator)
+        return alpha_dropout(input, self.p, self.training, self.inplace, self.generator)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels of a (N, C, *) input."""
 
     def forward(self, input):  # noqa: A002
-        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace,
+        return feature_alpha_dropout(input, self.p, self.training, self.inplace,
                                        self.generator)

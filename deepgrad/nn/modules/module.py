@@ -26,35 +26,14 @@ hooks. Example::
 """
 from collections import OrderedDict
 
-from ... import dtypes
-from ...autograd import grad_mode
-from ...backend import device as _device
 from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from . import _state
+from ._device import DeviceMixin
+from ._hooks import RemovableHandle
 
 
-class RemovableHandle:
-    """Returned by ``register_*_hook``: ``handle.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks):
-        self.hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-class Module:
+class Module(DeviceMixin):
     """Base class for all neural network modules; subclasses define ``forward``."""
 
     training: bool
@@ -127,9 +106,9 @@ class Module:
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
         if "." in name:
-            raise KeyError(f'{kind} name can\'t contain ".", got: {name!r}')
+            raise KeyError(f'{kind} name cannot contain ".", got: {name}')
         if name == "":
-            raise KeyError(f'{kind} name can\'t be empty string ""')
+            raise KeyError(f'{kind} name cannot be an empty string')
 
     def register_parameter(self, name, param):
         """Add ``param`` (a Parameter or None) as ``self.<name>``."""
@@ -360,67 +339,6 @@ class Module:
         for m in self.children():
             m.apply(fn)
         fn(self)
-        return self
-
-    # --- devices and dtypes ----------------------------------------------------------
-    def _apply(self, fn):
-        """Replace the values of every parameter/buffer (and grad) by ``fn(tensor)``, in place,
-        so that Parameter objects (held by optimisers) keep their identity."""
-        for m in self.modules():
-            for table in (m._parameters, m._buffers):
-                for t in table.values():
-                    if t is None:
-                        continue
-                    with grad_mode.no_grad():
-                        new = fn(t)
-                        if t.grad is not None:
-                            g = fn(t.grad)
-                            t.grad._data, t.grad._device = g._data, g._device
-                    if new._data is not t._data:
-                        t._data, t._device = new._data, new._device
-                        t._vc[0] += 1
-        return self
-
-    def to(self, *args, **kwargs):
-        """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``,
-        ``to(device, dtype)`` or ``to(tensor)``. Only floating values change dtype."""
-        dev, dt = kwargs.get("device"), kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dt = a.device, a.dtype
-            elif isinstance(a, (str, _device)):
-                dev = a
-            else:
-                dt = a
-        if dt is not None:
-            dt = dtypes.from_numpy_dtype(dtypes.to_numpy_dtype(dt))
-            if not dt.is_floating_point:
-                raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
-                                f"desired dtype={dt}")
-
-        def convert(t):
-            return t.to(device=dev, dtype=dt if t.is_floating_point() else None)
-        return self._apply(convert)
-
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    def half(self):
-        return self.to(dtypes.float16)
-
-    def type(self, dst_type):
-        return self.to(dst_type)
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self, device=None):
-        return self.to("cuda" if device is None else f"cuda:{device}")
-
-    def share_memory(self):
         return self
 
     # --- state_dict ------------------------------------------------------------------

@@ -68,7 +68,7 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class GroupNorm(Module):
@@ -80,6 +80,7 @@ class GroupNorm(Module):
         eps (float): added to the variance. Default: 1e-5.
         affine (bool): learn per-channel ``weight`` (init 1) and ``bias`` (init 0).
             Default: True.
+        bias (bool, keyword only): with affine, also learn the bias. Default: True.
 
     Shape: input (N, C, *), output the same.
 
@@ -90,7 +91,7 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups != 0:
             raise ValueError(f"num_channels must be divisible by num_groups, got "
@@ -101,7 +102,11 @@ class GroupNorm(Module):
         self.affine = affine
         if affine:
             self.weight = Parameter(creation.empty(self.num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(creation.empty(self.num_channels, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(creation.empty(self.num_channels, dtype=dtype,
+                                                     device=device))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -110,7 +115,8 @@ class GroupNorm(Module):
     def reset_parameters(self):
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):  # noqa: A002
         if input.ndim < 2 or input.shape[1] != self.num_channels:
@@ -119,4 +125,5 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

@@ -24,16 +24,14 @@ Example::
     out, (h, c) = lstm(deepgrad.randn(3, 5, 10))     # out (3, 5, 20), h and c (2, 3, 20)
 """
 import math
-
-import numpy as np
+import warnings
 
 from ... import creation
 from ...autograd import grad_mode
 from ...ops import shape as _shape
-from ...ops._util import constant
-from ...random import numpy_generator
 from ..functional import rnn as _cells
 from ..functional._rnn_layer import rnn_layer
+from ..functional.dropout import dropout
 from ..functional.rnn import GATES
 from ..parameter import Parameter
 from .module import Module
@@ -46,15 +44,11 @@ def _uniform_parameter(shape, bound, dtype, device):
     return p
 
 
-def _dropout(x, p):
-    """Inverted dropout between layers: zero with probability p, scale the rest by 1/(1-p)."""
-    if p == 1:
-        return x * 0.0
-    keep = numpy_generator().random(x.shape) >= p
-    mask = np.asarray(keep / (1 - p), dtype=x._data.dtype)
-    from ...backend import move_array  # noqa: PLC0415
-
-    return x * constant(move_array(mask, x._device), x)
+def _check_dtype(t, weight, name):
+    # the kernel computes on raw arrays: a silent float32/float64 mix would upcast
+    if t.dtype != weight.dtype:
+        raise RuntimeError(f"{name} must have the type {weight.dtype} (the parameters' dtype), "
+                           f"got type {t.dtype}")
 
 
 class RNNBase(Module):
@@ -71,6 +65,10 @@ class RNNBase(Module):
         if not 0 <= dropout <= 1 or isinstance(dropout, bool):
             raise ValueError(f"dropout should be a number in range [0, 1] representing the "
                              f"probability of an element being zeroed, got {dropout!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"dropout option adds dropout after all but last recurrent layer, so "
+                          f"non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
@@ -97,6 +95,9 @@ class RNNBase(Module):
             for p in self.parameters():
                 p.uniform_(-bound, bound)
 
+    def flatten_parameters(self):
+        """No-op, for scripts written for torch (cuDNN's weight layout does not apply here)."""
+
     @property
     def all_weights(self):
         per = 4 if self.bias else 2
@@ -107,8 +108,6 @@ class RNNBase(Module):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
-        if self.mode == "RNN_RELU":
-            s += ", nonlinearity='relu'"
         if self.bias is not True:
             s += f", bias={self.bias}"
         if self.batch_first is not False:
@@ -124,9 +123,13 @@ class RNNBase(Module):
         if x.ndim not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D (unbatched) or "
                              f"3D (batched), got {x.ndim}D input of shape {list(x.shape)}")
+        if x.shape[0 if x.ndim == 2 or not self.batch_first else 1] == 0:
+            raise RuntimeError(f"Expected sequence length to be larger than 0 in "
+                               f"{type(self).__name__}, got input of shape {list(x.shape)}")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {x.shape[-1]}")
+        _check_dtype(x, self.weight_ih_l0, "input")
 
     def _check_state(self, h, expected, name, unbatched):
         if h.ndim != len(expected) and unbatched:
@@ -134,6 +137,7 @@ class RNNBase(Module):
                                f"{h.ndim}-D tensor")
         if tuple(h.shape) != expected:
             raise RuntimeError(f"Expected {name} size {expected}, got {list(h.shape)}")
+        _check_dtype(h, self.weight_ih_l0, name)
 
     # --- forward -----------------------------------------------------------------------
     def forward(self, input, hx=None):  # noqa: A002 - torch's argument name
@@ -175,9 +179,8 @@ class RNNBase(Module):
             for d in range(dirs):
                 k = layer * dirs + d
                 suffix = f"_l{layer}" + ("_reverse" if d else "")
-                weights = [getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)]
-                if self.bias:
-                    weights += [getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix)]
+                names = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.bias else ())
+                weights = [getattr(self, n + suffix) for n in names]
                 h_init = zeros if h0 is None else h0[k]
                 c_init = (zeros if c0 is None else c0[k]) if lstm else None
                 res = rnn_layer(self.mode, x, h_init, c_init, *weights, reverse=d == 1)
@@ -187,7 +190,7 @@ class RNNBase(Module):
                     cs.append(res[2])
             x = outs[0] if dirs == 1 else _shape.cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
-                x = _dropout(x, self.dropout)
+                x = dropout(x, self.dropout, training=True)
         h_n = _shape.stack(hs)
         c_n = _shape.stack(cs) if lstm else None
         if unbatched:
@@ -283,7 +286,7 @@ class RNNCellBase(Module):
         if self.bias is not True:
             s += f", bias={self.bias}"
         if self.mode == "RNN_RELU":
-            s += ", nonlinearity='relu'"
+            s += ", nonlinearity=relu"  # torch's format (RNN itself does not show it)
         return s
 
     def _prepare(self, x, states):
@@ -294,11 +297,14 @@ class RNNCellBase(Module):
         if x.shape[-1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: expected "
                                f"{self.input_size}, got {x.shape[-1]}")
+        _check_dtype(x, self.weight_ih, "input")
         unbatched = x.ndim == 1
         expected = (() if unbatched else (x.shape[0],)) + (self.hidden_size,)
         for h in states:
             if h is not None and tuple(h.shape) != expected:
                 raise RuntimeError(f"Expected hidden size {expected}, got {list(h.shape)}")
+            if h is not None:
+                _check_dtype(h, self.weight_ih, "hidden")
         if unbatched:
             x = _shape.unsqueeze(x, 0)
         out = []

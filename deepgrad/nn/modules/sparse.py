@@ -7,7 +7,7 @@ weight[idx[...]]``, which equals ``one_hot(idx) @ weight`` without the one-hot m
 from ... import creation
 from ...autograd import grad_mode
 from .. import init
-from ..functional import embedding as F
+from ..functional.embedding import embedding
 from ..parameter import Parameter
 from .module import Module
 
@@ -75,7 +75,7 @@ class Embedding(Module):
                 self.weight._vc[0] += 1
 
     def forward(self, input):  # noqa: A002
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
