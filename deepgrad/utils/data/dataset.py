@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from ...backend import move_array
+from ...creation import as_tensor
 from ...random import numpy_generator
 from ...tensor import Tensor
 
@@ -96,7 +97,6 @@ class TensorDataset(Dataset):
         out = []
         for t in self.tensors:
             if isinstance(t, np.ndarray):
-                from ...creation import as_tensor  # noqa: PLC0415 - creation imports Tensor late
                 out.append(as_tensor(t[idx]))
             elif t.requires_grad:   # keep the graph, as stacking t[i] would
                 out.append(t[Tensor._make(move_array(idx, t._device), t._device)])
@@ -120,9 +120,15 @@ class Subset(Dataset):
         self.indices = indices
 
     def __getitem__(self, index):
-        if isinstance(index, list):
-            return [self.dataset[self.indices[i]] for i in index]
+        if isinstance(index, list):   # as torch: the parent receives the list of indices
+            return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices):
+        """A list of samples (the batched-fetch protocol the DataLoader uses)."""
+        inner = [self.indices[i] for i in indices]
+        getitems = getattr(self.dataset, "__getitems__", None)
+        return getitems(inner) if callable(getitems) else [self.dataset[i] for i in inner]
 
     def __len__(self):
         return len(self.indices)

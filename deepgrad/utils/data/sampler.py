@@ -19,9 +19,10 @@ def _check_positive_int(value, name):
         raise ValueError(f"{name} should be a positive integer value, but got {name}={value!r}")
 
 
-def _check_bool(value, name):
+def _check_bool(value, name, error=ValueError):
+    # torch raises TypeError for RandomSampler's flag and ValueError elsewhere; we follow it
     if not isinstance(value, bool):
-        raise TypeError(f"{name} should be a boolean value, but got {name}={value!r}")
+        raise error(f"{name} should be a boolean value, but got {name}={value!r}")
 
 
 class Sampler:
@@ -63,7 +64,7 @@ class RandomSampler(Sampler):
     """
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        _check_bool(replacement, "replacement")
+        _check_bool(replacement, "replacement", TypeError)
         if num_samples is not None:
             _check_positive_int(num_samples, "num_samples")
         self.data_source = data_source
