@@ -183,7 +183,7 @@ class Tensor(TensorMethods):
         return arr if dtype is None else arr.astype(dtype)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self.numpy(), self._requires_grad, str(self._device)))
+        return (_rebuild, (move_array(self._data, CPU), self._requires_grad, str(self._device)))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:

@@ -21,6 +21,9 @@ processed in blocks of ``_CHUNK`` elements so that the few arrays each block tou
 stay in the CPU cache between the ~10 passes of an update.
 """
 import copy
+import os
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -28,7 +31,20 @@ from ..autograd import grad_mode
 from ..dtypes import default_float_numpy
 from ..tensor import Tensor
 
-_CHUNK = 1 << 16  # elements per block of an in-place update (256 KiB of float32)
+_CHUNK = 1 << 15  # elements per block of an in-place update (128 KiB of float32)
+# Worker threads for large updates (opt-in): NumPy releases the GIL inside a ufunc's
+# loop, so the blocks of one parameter can be updated on several cores, as torch's CPU
+# kernels are. On a busy 2-core machine it measured slower than one thread, hence 1.
+NUM_THREADS = 1
+_pool = None
+
+
+def _thread_pool():
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 1)),
+                                   thread_name_prefix="deepgrad-optim")
+    return _pool
 
 
 class _RequiredParameter:
@@ -87,7 +103,7 @@ class Optimizer:
     def __init__(self, params, defaults):
         self._validate(defaults)
         self.defaults = defaults
-        self.state = {}
+        self.state = defaultdict(dict)  # parameter -> its state (keyed by the tensor itself)
         self.param_groups = []
         self._scratch = {}
         if isinstance(params, Tensor):
@@ -170,7 +186,10 @@ class Optimizer:
                         g.detach_()
                     else:
                         g._requires_grad = False
-                    g._data.fill(0)
+                    if g._data.flags.writeable:
+                        g._data.fill(0)
+                    else:  # a read-only (e.g. broadcast) gradient: give it its own zeros
+                        g._data = np.zeros_like(g._data)
                     g._vc[0] += 1
 
     def step(self, closure=None):
@@ -203,24 +222,33 @@ class Optimizer:
         None) are updated by the kernel; ``nbuf`` scratch arrays are lent to it. A large
         contiguous NumPy parameter is cut into blocks of ``_CHUNK`` elements: an
         elementwise kernel gives the same bits either way, but each block stays in cache.
+        With ``NUM_THREADS > 1`` the blocks are shared among worker threads.
         """
         p = arrays[0]
         n = p.size
-        present = [a for a in arrays if a is not None]
-        if (type(p) is not np.ndarray or n <= _CHUNK
-                or not all(a.flags.c_contiguous for a in present)):
-            if all(a.flags.c_contiguous for a in present):
-                bufs = [b.reshape(p.shape) for b in self._buffers(p, nbuf, n)]
-            else:
-                bufs = [np.empty_like(p) for _ in range(nbuf)]
-            kernel(*arrays, *bufs, **scalars)
+        if (n <= _CHUNK or type(p) is not np.ndarray
+                or not all(a is None or a.flags.c_contiguous for a in arrays)):
+            # one call on the whole arrays (scratch arrays are contiguous whatever p's layout)
+            kernel(*arrays, *[b.reshape(p.shape) for b in self._buffers(p, nbuf, n)],
+                   **scalars)
             return
         flat = [None if a is None else a.reshape(-1) for a in arrays]
-        bufs = self._buffers(p, nbuf, _CHUNK)
-        for i in range(0, n, _CHUNK):
-            j = min(n, i + _CHUNK)
-            kernel(*[None if a is None else a[i:j] for a in flat],
-                   *[b[:j - i] for b in bufs], **scalars)
+        starts = range(0, n, _CHUNK)
+        workers = max(1, min(NUM_THREADS, len(starts) // 2))
+        bufs = self._buffers(p, nbuf * workers, _CHUNK)
+
+        def run(worker):  # each worker: every workers-th block, with its own scratch
+            own = bufs[worker * nbuf:(worker + 1) * nbuf]
+            for i in starts[worker::workers]:
+                j = min(n, i + _CHUNK)
+                kernel(*[None if a is None else a[i:j] for a in flat],
+                       *[b[:j - i] for b in own], **scalars)
+
+        if workers == 1:
+            run(0)
+            return
+        for f in [_thread_pool().submit(run, w) for w in range(workers)]:
+            f.result()
 
     # --- saving and resuming -------------------------------------------------
     def state_dict(self):
@@ -267,7 +295,7 @@ class Optimizer:
         by_index = {}
         for g, s in zip(self.param_groups, saved_groups):
             by_index.update(zip(s["params"], g["params"]))
-        state = {}
+        state = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {k}, which is in "
@@ -293,8 +321,10 @@ class Optimizer:
             raise ValueError(f"loaded state {name!r} has shape {tuple(arr.shape)}, but its "
                              f"parameter has shape {tuple(p._data.shape)}")
         if name != "step" and arr.dtype.kind == "f" and p._data.dtype.kind == "f":
-            arr = arr.astype(p._data.dtype)
-        out = Tensor._make(np.array(arr, copy=True), value._device)
+            arr = arr.astype(p._data.dtype)  # (a copy)
+        else:
+            arr = arr.copy()
+        out = Tensor._make(arr, value._device)
         return out.to(device=p._device) if p._device != value._device else out
 
 

@@ -1,0 +1,84 @@
+"""Adamax: Adam with the infinity norm in the denominator."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+
+
+class Adamax(Optimizer):
+    r"""Adamax: Adam's second moment replaced by an exponentially weighted max of ``|g|``.
+
+    ::
+
+        g_t <- g_t + weight_decay * p
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+        u_t = max(beta2 * u_{t-1}, |g_t| + eps)
+        p <- p - lr / (1 - beta1^t) * m_t / u_t
+
+    ``u_t`` is the limit p -> infinity of Adam's L^p generalisation; it needs no bias
+    correction.
+
+    Args:
+        params: iterable of Tensors or of dicts defining parameter groups.
+        lr (float): learning rate (default 2e-3).
+        betas (Tuple[float, float]): decay rates (default (0.9, 0.999)).
+        eps (float): added to ``|g|`` (default 1e-8).
+        weight_decay (float): L2 penalty (default 0).
+        maximize (bool): ascend instead of descend (default False).
+
+    State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
+
+    Example::
+
+        opt = deepgrad.optim.Adamax(model.parameters())
+
+    Reference: Kingma & Ba (2015), "Adam: A Method for Stochastic Optimization", ICLR, sec. 7.1.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *,
+                 maximize=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate(self, o):
+        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
+        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
+        _check_betas(o["betas"])
+        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = (float(b) for b in group["betas"])
+            lr = float(group["lr"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = _scalar_state(0.0)
+                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
+                    state["exp_inf"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state["step"]._data += 1.0
+                step = float(state["step"]._data)
+                self._apply(_adamax_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                             state["exp_inf"]._data), 2,
+                            clr=lr / (1.0 - beta1 ** step), beta1=beta1, beta2=beta2,
+                            eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                            maximize=bool(group["maximize"]))
+                p._vc[0] += 1
+        return loss
+
+
+def _adamax_kernel(p, g, m, u, gbuf, tmp, *, clr, beta1, beta2, eps, weight_decay, maximize):
+    g = _effective_grad(p, g, gbuf, weight_decay, maximize)
+    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1)(g - m)
+    tmp *= 1.0 - beta1
+    m += tmp
+    u *= beta2                                # u <- max(beta2 u, |g| + eps)
+    np.abs(g, out=tmp)
+    tmp += eps
+    np.maximum(u, tmp, out=u)
+    np.divide(m, u, out=tmp)                  # p <- p - clr * m / u
+    tmp *= -clr
+    p += tmp

@@ -1,0 +1,112 @@
+"""NAdam: Adam with Nesterov momentum."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+
+
+class NAdam(Optimizer):
+    r"""NAdam: Adam whose momentum looks ahead, as Nesterov's accelerated gradient.
+
+    Nesterov momentum applies the *next* step's momentum now. Dozat writes Adam's
+    update with ``m_hat`` split into its gradient and momentum parts and uses
+    ``mu_{t+1}`` for the momentum part. With a momentum schedule
+    ``mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay))``::
+
+        g_t <- g_t + weight_decay * p         (or p <- p (1 - lr weight_decay), decoupled)
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
+        d_t = sqrt(v_t / (1 - beta2^t)) + eps
+        p <- p - lr * (1 - mu_t) / (1 - prod_{i<=t} mu_i) * g_t / d_t
+               - lr * mu_{t+1} / (1 - prod_{i<=t+1} mu_i) * m_t / d_t
+
+    Args:
+        params: iterable of Tensors or of dicts defining parameter groups.
+        lr (float): learning rate (default 2e-3).
+        betas (Tuple[float, float]): decay rates (default (0.9, 0.999)).
+        eps (float): added to the denominator (default 1e-8).
+        weight_decay (float): weight decay (default 0).
+        momentum_decay (float): ``psi`` of the momentum schedule (default 4e-3).
+        decoupled_weight_decay (bool): decay as AdamW ("NAdamW", default False).
+        maximize (bool): ascend instead of descend (default False).
+
+    State per parameter: ``step``, ``mu_product``, ``exp_avg``, ``exp_avg_sq``.
+
+    Example::
+
+        opt = deepgrad.optim.NAdam(model.parameters())
+
+    Reference: Dozat (2016), "Incorporating Nesterov Momentum into Adam", ICLR workshop.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate(self, o):
+        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
+        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
+        _check_betas(o["betas"])
+        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+        _invalid(0.0 <= o["momentum_decay"], "momentum_decay value", o["momentum_decay"])
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = (float(b) for b in group["betas"])
+            lr, psi = float(group["lr"]), float(group["momentum_decay"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = _scalar_state(0.0)
+                    state["mu_product"] = _scalar_state(1.0)
+                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
+                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state["step"]._data += 1.0
+                step = float(state["step"]._data)
+                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * psi))
+                state["mu_product"]._data *= mu      # kept in the state's dtype, as torch
+                mu_product = float(state["mu_product"]._data)
+                self._apply(_nadam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                            state["exp_avg_sq"]._data), 2,
+                            lr=lr, beta1=beta1, beta2=beta2, eps=float(group["eps"]),
+                            weight_decay=float(group["weight_decay"]),
+                            decoupled=bool(group["decoupled_weight_decay"]),
+                            maximize=bool(group["maximize"]), bc2=1.0 - beta2 ** step,
+                            g_scale=-lr * (1.0 - mu) / (1.0 - mu_product),
+                            m_scale=-lr * mu_next / (1.0 - mu_product * mu_next))
+                p._vc[0] += 1
+        return loss
+
+
+def _nadam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
+                  maximize, bc2, g_scale, m_scale):
+    if decoupled:
+        if weight_decay != 0:
+            p *= 1.0 - lr * weight_decay
+        g = _effective_grad(p, g, gbuf, 0.0, maximize)
+    else:
+        g = _effective_grad(p, g, gbuf, weight_decay, maximize)
+    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1)(g - m)
+    tmp *= 1.0 - beta1
+    m += tmp
+    np.multiply(g, g, out=tmp)                # v <- beta2 v + (1 - beta2) g^2
+    tmp *= 1.0 - beta2
+    v *= beta2
+    v += tmp
+    np.divide(v, bc2, out=tmp)                # d = sqrt(v / bc2) + eps
+    np.sqrt(tmp, out=tmp)
+    tmp += eps
+    # p <- p + g_scale * g / d + m_scale * m / d ; gbuf is free once g has been used
+    np.divide(g, tmp, out=gbuf)
+    gbuf *= g_scale
+    p += gbuf
+    np.divide(m, tmp, out=gbuf)
+    gbuf *= m_scale
+    p += gbuf

@@ -1,0 +1,112 @@
+"""RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+
+
+class RAdam(Optimizer):
+    r"""RAdam: Adam that starts as SGD with momentum until ``v`` is a trustworthy estimate.
+
+    Early on, ``v_t`` averages few gradients and its variance is large (which is why Adam
+    needs warm-up). RAdam tracks the length of the approximated simple moving average,
+    ``rho_t``, and only uses the adaptive step once it exceeds 5, rectified by ``r_t``::
+
+        g_t <- g_t + weight_decay * p         (or p <- p (1 - lr weight_decay), decoupled)
+        m_t = beta1 * m_{t-1} + (1 - beta1) * g_t
+        v_t = beta2 * v_{t-1} + (1 - beta2) * g_t^2
+        m_hat = m_t / (1 - beta1^t)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+        if rho_t > 5:
+            r_t = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+            p <- p - lr * m_hat * r_t * sqrt(1 - beta2^t) / (sqrt(v_t) + eps)
+        else:
+            p <- p - lr * m_hat
+
+    Args:
+        params: iterable of Tensors or of dicts defining parameter groups.
+        lr (float): learning rate (default 1e-3).
+        betas (Tuple[float, float]): decay rates (default (0.9, 0.999)).
+        eps (float): added to the denominator (default 1e-8).
+        weight_decay (float): weight decay (default 0).
+        decoupled_weight_decay (bool): decay as AdamW (default False).
+        maximize (bool): ascend instead of descend (default False).
+
+    State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``.
+
+    Example::
+
+        opt = deepgrad.optim.RAdam(model.parameters())
+
+    Reference: Liu et al. (2020), "On the Variance of the Adaptive Learning Rate and
+    Beyond", ICLR.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, maximize=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate(self, o):
+        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
+        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
+        _check_betas(o["betas"])
+        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = (float(b) for b in group["betas"])
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                if not state:
+                    state["step"] = _scalar_state(0.0)
+                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
+                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state["step"]._data += 1.0
+                step = float(state["step"]._data)
+                bc2 = 1.0 - beta2 ** step
+                rho_inf = 2.0 / (1.0 - beta2) - 1.0
+                rho_t = rho_inf - 2.0 * step * beta2 ** step / bc2
+                rect = None
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+                            / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+                self._apply(_radam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                            state["exp_avg_sq"]._data), 2,
+                            lr=float(group["lr"]), beta1=beta1, beta2=beta2,
+                            eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                            decoupled=bool(group["decoupled_weight_decay"]),
+                            maximize=bool(group["maximize"]), bc1=1.0 - beta1 ** step, bc2=bc2,
+                            rect=rect)
+                p._vc[0] += 1
+        return loss
+
+
+def _radam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
+                  maximize, bc1, bc2, rect):
+    if decoupled:
+        if weight_decay != 0:
+            p *= 1.0 - lr * weight_decay
+        g = _effective_grad(p, g, gbuf, 0.0, maximize)
+    else:
+        g = _effective_grad(p, g, gbuf, weight_decay, maximize)
+    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1)(g - m)
+    tmp *= 1.0 - beta1
+    m += tmp
+    np.multiply(g, g, out=tmp)                # v <- beta2 v + (1 - beta2) g^2
+    tmp *= 1.0 - beta2
+    v *= beta2
+    v += tmp
+    if rect is None:                          # too few steps: SGD with momentum
+        np.multiply(m, -lr / bc1, out=tmp)
+    else:                                     # rectified adaptive step
+        np.sqrt(v, out=tmp)
+        tmp += eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= -lr / bc1 * rect * bc2 ** 0.5
+    p += tmp
