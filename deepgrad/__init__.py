@@ -59,3 +59,6 @@ def numel(t):
 
 
 __version__ = "0.1.0"
+
+# the PyTorch-style namespaces, available after `import deepgrad` as after `import torch`
+from . import nn, optim, utils  # noqa: E402,F401
