@@ -96,7 +96,32 @@ def mlp_step(batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
     return {"deepgrad": run_dg, "torch": run_torch, "numpy": run_numpy}
 
 
+def mlp_nn_step(batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
+    """The same MLP written as users write it: nn.Sequential, cross_entropy, optim.SGD."""
+    x = rng.standard_normal((batch, n_in)).astype(np.float32)
+    y = rng.integers(0, n_out, batch)
+
+    def build(lib):
+        model = lib.nn.Sequential(lib.nn.Linear(n_in, n_hidden), lib.nn.ReLU(),
+                                  lib.nn.Linear(n_hidden, n_out))
+        return model, lib.optim.SGD(model.parameters(), lr=lr), lib.tensor(x), lib.tensor(y)
+
+    def stepper(lib):
+        model, opt, xs, ys = build(lib)
+        loss_fn = lib.nn.functional.cross_entropy
+
+        def step():
+            opt.zero_grad()
+            loss_fn(model(xs), ys).backward()
+            opt.step()
+        return step
+
+    return {"deepgrad": stepper(dg), "torch": stepper(torch), "numpy": mlp_step()["numpy"]}
+
+
 if __name__ == "__main__":
     print(machine_line())
     report("a * b + c, forward + backward (4 elements)", compare(tiny_expression()))
     report("MLP 64-32-10 training step, batch 32 (core ops only)", compare(mlp_step()))
+    report("MLP 64-32-10 training step, batch 32 (nn.Sequential, cross_entropy, optim.SGD)",
+           compare(mlp_nn_step()))

@@ -32,6 +32,7 @@ from ..dtypes import default_float_numpy
 from ..tensor import Tensor
 
 _CHUNK = 1 << 15  # elements per block of an in-place update (128 KiB of float32)
+_SMALL = 4096  # elements; below this per-call overhead, not memory traffic, dominates
 # Worker threads for large updates (opt-in): NumPy releases the GIL inside a ufunc's
 # loop, so the blocks of one parameter can be updated on several cores, as torch's CPU
 # kernels are. On a busy 2-core machine it measured slower than one thread, hence 1.
@@ -226,6 +227,9 @@ class Optimizer:
         """
         p = arrays[0]
         n = p.size
+        if n <= _SMALL:  # small tensors: fresh scratch is cheaper than the bookkeeping
+            kernel(*arrays, *[np.empty_like(p) for _ in range(nbuf)], **scalars)
+            return
         if (n <= _CHUNK or type(p) is not np.ndarray
                 or not all(a is None or a.flags.c_contiguous for a in arrays)):
             # one call on the whole arrays (scratch arrays are contiguous whatever p's layout)
