@@ -23,6 +23,10 @@ from . import utils  # noqa: F401
 from . import regularization  # noqa: F401
 
 # --- conv, pooling, upsampling, embedding, dropout, normalization (other helpers)
+from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from .modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,  # noqa: F401
+                              AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+from .modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
 from .modules.batchnorm import (BatchNorm1d, BatchNorm2d, BatchNorm3d,  # noqa: F401
                                 InstanceNorm1d, InstanceNorm2d, InstanceNorm3d)
 from .modules.normalization import GroupNorm, LayerNorm  # noqa: F401
@@ -31,3 +35,6 @@ from .modules.dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropo
 from .modules.sparse import Embedding  # noqa: F401
 
 # --- recurrent, maxout (other helper)
+from .modules.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase,  # noqa: F401
+                          RNNCell, RNNCellBase)
+from .modules.maxout import Maxout  # noqa: F401

@@ -18,6 +18,10 @@ from ._loss_margin import (cosine_embedding_loss, focal_loss, gaussian_nll_loss,
 from .distance import cosine_similarity, normalize, one_hot, pairwise_distance  # noqa: F401
 
 # --- conv, pooling, upsampling, embedding, dropout, normalization (other helpers)
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: F401
+                      adaptive_max_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+from .upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from .normalization import batch_norm, group_norm, instance_norm, layer_norm  # noqa: F401
 from .dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,  # noqa: F401
                       feature_alpha_dropout)

@@ -99,17 +99,19 @@ class Window:
 
 
 def max_pool_array(x, win):
-    """(output as (N, C, Ho, Wo), tap index of the maximum as (N, Ho, Wo, C) uint8/int16)."""
+    """(output as (N, C, Ho, Wo), tap index of the maximum as (N, Ho, Wo, C) uint8/int32)."""
     xp = win.padded(x, -np.inf)
-    rs, cs = win.taps[0]
-    best = xp[:, rs, cs].copy()
-    idx = np.zeros_like(best, dtype=np.uint8 if len(win.taps) < 256 else np.int32)
-    for k in range(1, len(win.taps)):
-        rs, cs = win.taps[k]
-        tap = xp[:, rs, cs]
-        better = tap > best
-        np.maximum(best, tap, out=best)
-        np.maximum(idx, np.multiply(better, k, dtype=idx.dtype), out=idx)
+    taps = [xp[:, rs, cs] for rs, cs in win.taps]
+    dtype = np.uint8 if len(taps) < 256 else np.int32
+    if len(taps) == 1:
+        return taps[0].copy().transpose(0, 3, 1, 2), np.zeros_like(taps[0], dtype=dtype)
+    # the first two taps start the running max without a copy of tap 0
+    idx = (taps[1] > taps[0]).astype(dtype)
+    best = np.maximum(taps[0], taps[1])
+    for k in range(2, len(taps)):
+        better = taps[k] > best
+        np.maximum(best, taps[k], out=best)
+        np.maximum(idx, np.multiply(better, k, dtype=dtype), out=idx)
     return best.transpose(0, 3, 1, 2), idx
 
 

@@ -92,26 +92,32 @@ class _NormBase(Module):
 class _BatchNorm(_NormBase):
     def forward(self, input):  # noqa: A002
         self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
+        shape = input._data.shape
+        if shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}: expected input with {self.num_features} "
-                             f"channels (num_features) in dim 1, got {input.shape[1]} "
-                             f"(input shape {tuple(input.shape)})")
+                             f"channels (num_features) in dim 1, got {shape[1]} "
+                             f"(input shape {tuple(shape)})")
+        # registry lookups go through Module.__getattr__: fetch each once
+        buffers = self._buffers
+        running_mean, running_var = buffers["running_mean"], buffers["running_var"]
+        counter = buffers["num_batches_tracked"]
+        training = self.training
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+        if training and self.track_running_stats and counter is not None:
             # checked by F.batch_norm too, but the counter must not move on a failing call
-            n = input.numel() // input.shape[1]
-            if n <= 1:
+            if input._data.size // shape[1] <= 1:
                 raise ValueError(f"Expected more than 1 value per channel when training, got "
-                                 f"input size {list(input.shape)}")
-            self.num_batches_tracked._data += 1
-            self.num_batches_tracked._vc[0] += 1
+                                 f"input size {list(shape)}")
+            counter._data += 1
+            counter._vc[0] += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked._data)
+                factor = 1.0 / float(counter._data)
         # batch statistics in training, and in eval when no running statistics are kept
-        use_batch = self.training or (self.running_mean is None and self.running_var is None)
-        track = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track else None,
-                            self.running_var if track else None, self.weight, self.bias,
+        use_batch = training or (running_mean is None and running_var is None)
+        track = not training or self.track_running_stats
+        params = self._parameters
+        return F.batch_norm(input, running_mean if track else None,
+                            running_var if track else None, params["weight"], params["bias"],
                             use_batch, factor, self.eps)
 
 

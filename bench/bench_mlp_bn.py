@@ -1,0 +1,187 @@
+"""MLP with BatchNorm1d and Dropout, one training step: deepgrad vs torch (CPU, 2 threads)
+vs hand-written NumPy.
+
+Workload (float32, batch 128): 784 -> 256, BatchNorm1d, ReLU, Dropout(0.2), 256 -> 128,
+BatchNorm1d, ReLU, 128 -> 10, cross-entropy, backward, plain SGD step (lr 0.01); the
+BatchNorm running statistics are updated as in training. All three start from the same
+weights; before timing, the three are run for a few steps with dropout off and their
+losses compared, so the timed code is known to compute the same thing.
+
+The NumPy version derives forward and backward by hand (fused batch-norm backward,
+dropout masks from raw random bits, in-place SGD) and is the practical floor for a NumPy
+framework. Run: python bench/bench_mlp_bn.py     (add --profile for a cProfile of deepgrad)
+"""
+import sys
+
+import numpy as np
+import torch
+
+import deepgrad as dg
+from common import compare, machine_line, report
+from deepgrad.nn.functional.loss import cross_entropy
+from deepgrad.nn.modules.activation import ReLU
+from deepgrad.nn.modules.batchnorm import BatchNorm1d
+from deepgrad.nn.modules.container import Sequential
+from deepgrad.nn.modules.dropout import Dropout
+from deepgrad.nn.modules.linear import Linear
+from deepgrad.optim.sgd import SGD
+
+torch.set_num_threads(2)
+N, LR, EPS, MOM = 128, 0.01, 1e-5, 0.1
+rng = np.random.default_rng(0)
+X = rng.standard_normal((N, 784)).astype(np.float32)
+Y = rng.integers(0, 10, N)
+
+
+def make_torch(p):
+    torch.manual_seed(0)
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(p),
+                          nn.Linear(256, 128), nn.BatchNorm1d(128), nn.ReLU(),
+                          nn.Linear(128, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step, model
+
+
+def make_deepgrad(t_model, p):
+    model = Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Dropout(p),
+                       Linear(256, 128), BatchNorm1d(128), ReLU(), Linear(128, 10))
+    model.load_state_dict({k: v.detach().numpy().copy() for k, v in
+                           t_model.state_dict().items()})
+    opt = SGD(model.parameters(), lr=LR)
+    x, y = dg.tensor(X), dg.tensor(Y)
+
+    def step():
+        opt.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    return step
+
+
+# --- hand-written NumPy --------------------------------------------------------------------
+
+def _bn_forward(h, gamma, beta, running):
+    ones = np.ones((1, h.shape[0]), h.dtype)
+    n = h.shape[0]
+    mean = (ones @ h) * (1.0 / n)
+    xc = h - mean
+    var = (ones @ (xc * xc)) * (1.0 / n)
+    invstd = 1.0 / np.sqrt(var + EPS)
+    rm, rv = running
+    rm *= 1.0 - MOM
+    rm += MOM * mean[0]
+    rv *= 1.0 - MOM
+    rv += (MOM * n / (n - 1)) * var[0]
+    y = xc * (invstd * gamma)
+    y += beta
+    return y, xc, invstd
+
+
+def _bn_backward(g, xc, invstd, gamma):
+    ones = np.ones((1, g.shape[0]), g.dtype)
+    n = g.shape[0]
+    dbeta = ones @ g
+    dgamma = (ones @ (g * xc)) * invstd
+    dx = g - dbeta * (1.0 / n)
+    dx -= xc * (dgamma * invstd * (1.0 / n))
+    dx *= invstd * gamma
+    return dx, dgamma[0], dbeta[0]
+
+
+def make_numpy(t_model, p):
+    sd = {k: v.detach().numpy().copy() for k, v in t_model.state_dict().items()}
+    W1, b1, g1, be1 = sd["0.weight"], sd["0.bias"], sd["1.weight"], sd["1.bias"]
+    W2, b2, g2, be2 = sd["4.weight"], sd["4.bias"], sd["5.weight"], sd["5.bias"]
+    W3, b3 = sd["7.weight"], sd["7.bias"]
+    run1 = (sd["1.running_mean"], sd["1.running_var"])
+    run2 = (sd["5.running_mean"], sd["5.running_var"])
+    params = [W1, b1, g1, be1, W2, b2, g2, be2, W3, b3]
+    gen = np.random.default_rng(1)
+    rows = np.arange(N)
+    ones = np.ones((1, N), np.float32)
+    threshold = min(int(round(p * 2.0 ** 32)), 2 ** 32 - 1)
+
+    def step():
+        # forward
+        h1 = X @ W1.T
+        h1 += b1
+        z1, xh1, inv1 = _bn_forward(h1, g1, be1, run1)
+        r1 = np.maximum(z1, 0)
+        bits = gen.bit_generator.random_raw(r1.size // 2).view(np.uint32).reshape(r1.shape)
+        mask = (bits >= threshold).astype(np.float32)
+        mask *= 1.0 / (1.0 - p)
+        d1 = r1 * mask
+        h2 = d1 @ W2.T
+        h2 += b2
+        z2, xh2, inv2 = _bn_forward(h2, g2, be2, run2)
+        r2 = np.maximum(z2, 0)
+        logits = r2 @ W3.T
+        logits += b3
+        m = logits.max(axis=1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, Y]))
+        # backward
+        dlog = e / s
+        dlog[rows, Y] -= 1.0
+        dlog *= 1.0 / N
+        dW3, db3 = dlog.T @ r2, (ones @ dlog)[0]
+        dz2 = dlog @ W3
+        dz2 *= z2 > 0
+        dh2, dg2, dbe2 = _bn_backward(dz2, xh2, inv2, g2)
+        dW2, db2 = dh2.T @ d1, (ones @ dh2)[0]
+        dz1 = dh2 @ W2
+        dz1 *= mask
+        dz1 *= z1 > 0
+        dh1, dg1, dbe1 = _bn_backward(dz1, xh1, inv1, g1)
+        dW1, db1 = dh1.T @ X, (ones @ dh1)[0]
+        for prm, grad in zip(params, (dW1, db1, dg1, dbe1, dW2, db2, dg2, dbe2, dW3, db3)):
+            prm -= LR * grad
+        return loss
+
+    return step
+
+
+def check_same_losses():
+    """Without dropout the three must follow the same trajectory (float32 round-off)."""
+    t_step, t_model = make_torch(0.0)
+    d_step, n_step = make_deepgrad(t_model, 0.0), make_numpy(t_model, 0.0)
+    for _ in range(3):
+        losses = [d_step(), n_step(), t_step()]
+        assert np.allclose(losses, losses[2], rtol=1e-4), f"losses differ: {losses}"
+
+
+def main():
+    check_same_losses()
+    t_step, t_model = make_torch(0.2)
+    d_step, n_step = make_deepgrad(t_model, 0.2), make_numpy(t_model, 0.2)
+    if "--profile" in sys.argv:
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(300):
+            d_step()
+        prof.disable()
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        return
+    print(machine_line())
+    times = compare({"deepgrad": d_step, "torch": t_step, "numpy": n_step}, repeats=9)
+    report("MLP 784-256-BN-ReLU-Dropout-128-BN-ReLU-10, batch 128, float32, SGD step", times)
+
+
+if __name__ == "__main__":
+    main()
