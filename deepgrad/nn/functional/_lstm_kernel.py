@@ -13,104 +13,104 @@ computes exactly what ``lstm_step`` / ``lstm_step_back`` compute, with about hal
   exact, so the products are exactly s * a).
 * One formula for the four gate derivatives: sigmoid' = y (1 - y) and
   tanh' = (1 - y)(1 + y), i.e. (1 - y)(y + e) with e = 2s - 1 (0 for i, f, o; 1 for g).
-* Results are written into preallocated (T, N, ...) arrays (``out=``), so the
-  sequence GEMMs read them without stacking copies.
+* Feature-major layout: states are kept transposed, h^T (H, N), and the step GEMM is
+  a^T = W_hh h^T of shape (4H, N). OpenBLAS runs this shape ~1.5x faster than
+  h W_hh^T, and the gate blocks become contiguous row blocks. Results are written into
+  preallocated (T, ., N) arrays (``out=``); the caller sees the usual (T, N, H) layout.
 
-Saved for backward: the gate activations (T, N, 4H), the cells c_t and tanh(c_t)
-(T, N, H), the outputs h_t and the initial state.
+Saved for backward: the gate activations (T, 4H, N), the cells c_t and tanh(c_t) and
+the outputs h_t (T, H, N), and the initial state.
 """
 import numpy as np
 
 
 def _scales(w_hh):
-    """(s, 1 - s, 2s - 1) as rows of length 4H: 1/2 for the sigmoid gates, 1 for g."""
+    """(s, 1 - s, 2s - 1) as columns (4H, 1): 1/2 for the sigmoid gates, 1 for g."""
     n = w_hh.shape[1]
-    s = np.full_like(w_hh, 0.5, shape=(w_hh.shape[0],))
+    s = np.full_like(w_hh, 0.5, shape=(w_hh.shape[0], 1))
     s[2 * n:3 * n] = 1
     return s, 1 - s, 2 * s - 1
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b, reverse):
     """Run the layer over x (T, N, H_in); b = b_ih + b_hh or None. Returns (y, h_n, c_n, saved)."""
-    steps, batch, n_in = x.shape
+    steps, batch, _ = x.shape
     n = w_hh.shape[1]
     s, offset, _ = _scales(w_hh)
-    xp = x.reshape(steps * batch, n_in) @ (w_ih.T * s)      # one GEMM for all steps
+    # input projections of all steps, transposed: (T, 4H, N), one batched GEMM
+    xp = np.matmul(w_ih * s, x.transpose(0, 2, 1).copy())  # (contiguous copy: faster GEMMs)
     if b is not None:
-        xp += b * s
-    xp = xp.reshape(steps, batch, 4 * n)
-    w_t = w_hh.T * s                                      # C-contiguous, scaled W_hh^T
-    acts = np.empty_like(xp)
-    cs = np.empty_like(xp, shape=(steps, batch, n))
-    tcs, ys = np.empty_like(cs), np.empty_like(cs)
-    h, c = h0, c0
+        xp += (b * s[:, 0])[:, None]
+    w = w_hh * s                                          # scaled W_hh (4H, H)
+    acts = xp                                             # overwritten step by step
+    cs = np.empty_like(xp, shape=(steps, n, batch))
+    tcs, hs = np.empty_like(cs), np.empty_like(cs)
+    h, c = h0.T, c0.T
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
         a = acts[t]
-        np.matmul(h, w_t, out=a)
-        a += xp[t]
+        a += w @ h                                        # a^T = xp^T + W_hh h^T
         np.tanh(a, out=a)
         a *= s
-        a += offset                                       # a = [i, f, g, o]
+        a += offset                                       # a = [i; f; g; o]
         c_new = cs[t]
-        np.multiply(a[:, n:2 * n], c, out=c_new)          # f * c
-        c_new += a[:, :n] * a[:, 2 * n:3 * n]             # + i * g
+        np.multiply(a[n:2 * n], c, out=c_new)             # f * c
+        c_new += a[:n] * a[2 * n:3 * n]                   # + i * g
         np.tanh(c_new, out=tcs[t])
-        np.multiply(a[:, 3 * n:], tcs[t], out=ys[t])      # h = o * tanh(c)
-        h, c = ys[t], c_new
-    saved = (acts, cs, tcs, ys, h0, c0, reverse)
-    return ys.copy(), h.copy(), c.copy(), saved           # copies: the saved ones stay intact
+        np.multiply(a[3 * n:], tcs[t], out=hs[t])         # h = o * tanh(c)
+        h, c = hs[t], c_new
+    saved = (acts, cs, tcs, hs, h0, c0, reverse)
+    # back to (T, N, H); copies, so that the saved values stay intact
+    return hs.transpose(0, 2, 1).copy(), h.T.copy(), c.T.copy(), saved
 
 
 def lstm_backward(saved, x, w_ih, w_hh, gy, gh, gc, needs):
     """Backpropagation through time; ``needs`` as the kernel's inputs
     (x, h0, c0, w_ih, w_hh[, b_ih, b_hh]). Returns their gradients (None where not needed)."""
-    acts, cs, tcs, ys, h0, c0, reverse = saved
-    steps, batch, n_in = x.shape
+    acts, cs, tcs, hs, h0, c0, reverse = saved
+    steps = x.shape[0]
     n = w_hh.shape[1]
     _, _, e = _scales(w_hh)
+    w_t = w_hh.T.copy()                                   # (H, 4H), contiguous
     da_all = np.empty_like(acts)
-    dh = np.zeros_like(h0) if gh is None else gh
-    dc = np.zeros_like(c0) if gc is None else gc
-    order = range(steps) if reverse else range(steps - 1, -1, -1)
+    dh = np.zeros_like(h0.T) if gh is None else gh.T      # transposed: (H, N)
+    dc = np.zeros_like(c0.T) if gc is None else gc.T
     first = steps - 1 if reverse else 0                   # the step that read h0, c0
     prev = 1 if reverse else -1                           # where the previous state lives
     deriv = np.empty_like(acts[0])
-    for t in order:
+    dw_ih = dw_hh = None
+    for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
         if gy is not None:
-            dh = dh + gy[t]
+            dh = dh + gy[t].T
         a, tc, da = acts[t], tcs[t], da_all[t]
-        c_prev = c0 if t == first else cs[t + prev]
+        c_prev = c0.T if t == first else cs[t + prev]
         tmp = tc * tc                                     # dc += dh * o * (1 - tanh(c)^2)
         np.subtract(1, tmp, out=tmp)
-        tmp *= a[:, 3 * n:]
+        tmp *= a[3 * n:]
         tmp *= dh
         dc = dc + tmp
-        np.multiply(dc, a[:, 2 * n:3 * n], out=da[:, :n])      # d i = dc * g
-        np.multiply(dc, c_prev, out=da[:, n:2 * n])            # d f = dc * c_prev
-        np.multiply(dc, a[:, :n], out=da[:, 2 * n:3 * n])      # d g = dc * i
-        np.multiply(dh, tc, out=da[:, 3 * n:])                 # d o = dh * tanh(c)
+        np.multiply(dc, a[2 * n:3 * n], out=da[:n])       # d i = dc * g
+        np.multiply(dc, c_prev, out=da[n:2 * n])          # d f = dc * c_prev
+        np.multiply(dc, a[:n], out=da[2 * n:3 * n])       # d g = dc * i
+        np.multiply(dh, tc, out=da[3 * n:])               # d o = dh * tanh(c)
         np.add(a, e, out=deriv)                           # gate derivatives (1 - y)(y + e)
         deriv *= 1 - a
-        da *= deriv                                       # d pre-activations
-        dc = dc * a[:, n:2 * n]                           # to the previous cell: dc * f
-        dh = da @ w_hh
-    rows = steps * batch
-    da2 = da_all.reshape(rows, 4 * n)
-    grads = [da2 @ w_ih if needs[0] else None, dh if needs[1] else None,
-             dc if needs[2] else None]
-    grads.append(da2.T @ x.reshape(rows, n_in) if needs[3] else None)
-    dw_hh = None
-    if needs[4]:  # sum_t da_t^T h_{t-1}: the outputs shifted by one step, plus h0 at `first`
-        inner = slice(0, steps - 1) if reverse else slice(1, steps)
-        outer = slice(1, steps) if reverse else slice(0, steps - 1)
-        dw_hh = da_all[first].T @ h0
-        if steps > 1:
-            m = (steps - 1) * batch
-            dw_hh += da_all[inner].reshape(m, 4 * n).T @ ys[outer].reshape(m, n)
-    grads.append(dw_hh)
+        da *= deriv                                       # d pre-activations (4H, N)
+        dc = dc * a[n:2 * n]                              # to the previous cell: dc * f
+        dh = w_t @ da                                     # W_hh^T da: (H, N)
+    # weight gradients over all (T * N) columns at once: one GEMM each
+    rows = steps * x.shape[1]
+    da2 = da_all.transpose(1, 0, 2).reshape(-1, rows)     # (4H, T*N): one copy
+    if needs[4]:  # sum_t da_t h_{t-1}^T: the outputs shifted by one step, h0 at `first`
+        h_prev = np.empty_like(hs)
+        shift = slice(0, steps - 1) if reverse else slice(1, steps)
+        h_prev[shift] = hs[1:] if reverse else hs[:-1]
+        h_prev[first] = h0.T
+        dw_hh = da2 @ h_prev.transpose(0, 2, 1).reshape(rows, n)
+    if needs[3]:
+        dw_ih = da2 @ x.reshape(rows, -1)
+    grads = [(w_ih.T @ da2).T.reshape(x.shape) if needs[0] else None,
+             dh.T if needs[1] else None, dc.T if needs[2] else None, dw_ih, dw_hh]
     if len(needs) > 5:
-        db = da2.sum(0) if needs[5] or needs[6] else None
+        db = da2.sum(1) if needs[5] or needs[6] else None
         grads += [db if needs[5] else None, db.copy() if needs[6] else None]
-    if grads[0] is not None:
-        grads[0] = grads[0].reshape(x.shape)
     return grads

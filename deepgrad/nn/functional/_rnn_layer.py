@@ -13,6 +13,9 @@ is one graph node for the whole sequence:
 
       dW_ih = dXP^T X      dW_hh = dHP^T H_prev      db = sum over (T, N)      dX = dXP W_ih
 
+The LSTM's raw-array path is the specialised kernel ``_lstm_kernel.py`` (same math,
+half the NumPy calls, feature-major layout); RNN and GRU use the generic lines below.
+
 Double backward: under ``create_graph=True`` the engine runs backward with grad mode
 on. The kernel then recomputes the forward with differentiable Tensor ops and runs the
 *same* backward lines on Tensors, so the returned gradients carry their own graph.
