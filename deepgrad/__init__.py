@@ -13,7 +13,8 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from .tensor import Size, Tensor, is_tensor
 
 # the op families (loaded after Tensor: they build on it)
-from .ops import arithmetic, compare, convert, elementwise, index, inplace, linalg, reduce, shape  # noqa: E402,F401,I001
+from .ops import (arithmetic, compare, convert, elementwise, index, inplace, linalg, reduce,  # noqa: E402,F401,I001
+                  shape, softmax as _softmax_ops)  # noqa: E402,F401,I001
 from . import autograd  # noqa: E402
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .creation import (arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full,  # noqa: E402
@@ -33,8 +34,9 @@ from .ops.elementwise import clamp as clip  # noqa: E402
 from .ops.index import gather, index_select, masked_select, scatter, scatter_add, take_along_dim  # noqa: E402
 from .ops.linalg import bmm, dot, einsum, inner, matmul, mm, mv, outer  # noqa: E402
 from .ops.reduce import (all, amax, amin, any, argmax, argmin, count_nonzero, cumsum, logsumexp,  # noqa: E402
-                         max, mean, min, norm, prod, softmax, log_softmax, softmin, std, std_mean,
+                         max, mean, min, norm, prod, std, std_mean,
                          sum, var, var_mean)
+from .ops.softmax import log_softmax, softmax, softmin  # noqa: E402
 from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, flatten, flip,  # noqa: E402
                         hstack, movedim, narrow, permute, reshape, split, squeeze, stack, t,
                         transpose, unbind, unflatten, unsqueeze, vstack)

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, prod, var/std, max/min, argmax, logsumexp, norm, cumsum, softmax.
+"""Reductions: sum, mean, prod, var/std, max/min, argmax, logsumexp, norm, cumsum.
 
 Gradients of reductions broadcast the output gradient back over the reduced axes:
 
@@ -7,7 +7,6 @@ Gradients of reductions broadcast the output gradient back over the reduced axes
     amax: dx = g * [x == max] / (number of ties)     (ties share the gradient evenly)
     max(dim): dx = g at the returned index, 0 elsewhere
     logsumexp: dx = g * softmax(x)       cumsum: dx = reverse-cumsum(g)
-    softmax: dx = y * (g - sum(g * y))   log_softmax: dx = g - softmax * sum(g)
 """
 import builtins
 from collections import namedtuple
@@ -205,73 +204,6 @@ class Cumsum(ArrayFunction):
         return _shape.flip(cumsum(_shape.flip(g, self.dim), self.dim), self.dim)
 
 
-class Softmax(ArrayFunction):
-    needs_output = True
-    saves_inputs = False
-
-    def forward(self, a, dim):
-        self.dim = dim
-        e = np.exp(a - a.max(axis=dim, keepdims=True))
-        e /= e.sum(axis=dim, keepdims=True)
-        return e
-
-    def backward(self, g):
-        return SoftmaxBackward.apply(g, self.output(), dim=self.dim)
-
-
-class SoftmaxBackward(ArrayFunction):
-    """f(g, y) = y * (g - sum(g * y)): the gradient of softmax through its output y.
-
-    Its own derivatives (for double backward), with u the incoming gradient:
-    df/dg = f(u, y);  df/dy = u * (g - sum(g y)) - g * sum(u y).
-    """
-
-    def forward(self, g, y, dim):
-        self.dim = dim
-        return y * (g - (g * y).sum(axis=dim, keepdims=True))
-
-    def backward(self, u):
-        g, y = self.inputs
-        d = self.dim
-        gg = SoftmaxBackward.apply(u, y, dim=d) if self.needs_input_grad[0] else None
-        gy = None
-        if self.needs_input_grad[1]:
-            gy = u * (g - sum(g * y, d, keepdim=True)) - g * sum(u * y, d, keepdim=True)
-        return gg, gy
-
-
-class LogSoftmax(ArrayFunction):
-    needs_output = True
-    saves_inputs = False
-
-    def forward(self, a, dim):
-        self.dim = dim
-        shifted = a - a.max(axis=dim, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
-
-    def backward(self, g):
-        return LogSoftmaxBackward.apply(g, self.output(), dim=self.dim)
-
-
-class LogSoftmaxBackward(ArrayFunction):
-    """f(g, y) = g - exp(y) * sum(g): the gradient of log-softmax through its output y.
-
-    Its own derivatives: df/dg = u - sum(u * exp(y));  df/dy = -u * exp(y) * sum(g).
-    """
-
-    def forward(self, g, y, dim):
-        self.dim = dim
-        return g - np.exp(y) * g.sum(axis=dim, keepdims=True)
-
-    def backward(self, u):
-        g, y = self.inputs
-        d = self.dim
-        p = _elem.exp(y)
-        gg = u - sum(u * p, d, keepdim=True) if self.needs_input_grad[0] else None
-        gy = -u * p * sum(g, d, keepdim=True) if self.needs_input_grad[1] else None
-        return gg, gy
-
-
 class NoGrad(ArrayFunction):
     """Integer-valued results (argmax, argmin): no gradient."""
     differentiable = False
@@ -441,27 +373,6 @@ def cumsum(x, dim, dtype=None):
     if target is not None and x._data.dtype != target:
         x = _convert.cast(x, target)
     return Cumsum.apply(x, dim=wrap_dim(dim, x._data.ndim))
-
-
-def softmax(x, dim, dtype=None):
-    """exp(x_i - max) / sum_j exp(x_j - max): shifting by the max never changes the result
-    and keeps exp from overflowing."""
-    if dtype is not None:
-        x = x.to(dtype)
-
-    return Softmax.apply(_elem._float_input(x), dim=wrap_dim(dim, x._data.ndim))
-
-
-def log_softmax(x, dim, dtype=None):
-    """x_i - max - log(sum_j exp(x_j - max)), never taking the log of an underflowed 0."""
-    if dtype is not None:
-        x = x.to(dtype)
-
-    return LogSoftmax.apply(_elem._float_input(x), dim=wrap_dim(dim, x._data.ndim))
-
-
-def softmin(x, dim, dtype=None):
-    return softmax(-x, dim, dtype)
 
 
 def all(x, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name

@@ -22,6 +22,7 @@ import numpy as np
 from ...autograd.function import ArrayFunction
 from ...autograd.grad_mode import _state as _grad_state
 from ...ops import reduce as R
+from ...ops import softmax as S
 from ...ops._util import constant
 from ...tensor import Tensor
 
@@ -96,7 +97,7 @@ class CrossEntropyGrad(ArrayFunction):
             q += fw.smooth
         t = constant(q.sum(axis=1, keepdims=True), x)
         q = constant(q, x)
-        p = R.softmax(x, 1)
+        p = S.softmax(x, 1)
         if fw.reduction == "none":
             gs = g.reshape(m, 1)
         elif fw.reduction == "mean":

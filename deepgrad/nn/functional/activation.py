@@ -25,6 +25,7 @@ from ...autograd import grad_mode
 from ...autograd.function import ArrayFunction
 from ...ops import elementwise as E
 from ...ops import reduce as R
+from ...ops import softmax as S
 from ...ops._util import constant
 from ...ops.elementwise import Where, _float_input
 from ...ops.special import erf
@@ -226,14 +227,14 @@ def _softmax_dim(ndim, dim):
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
-    return R.softmax(input, _softmax_dim(input.ndim, dim), dtype)
+    return S.softmax(input, _softmax_dim(input.ndim, dim), dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     """x_i - logsumexp_j(x_j) along ``dim``; use with nll_loss (= cross_entropy)."""
-    return R.log_softmax(input, _softmax_dim(input.ndim, dim), dtype)
+    return S.log_softmax(input, _softmax_dim(input.ndim, dim), dtype)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     """softmax(-x) along ``dim``."""
-    return R.softmin(input, _softmax_dim(input.ndim, dim), dtype)
+    return S.softmin(input, _softmax_dim(input.ndim, dim), dtype)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ...ops import elementwise as E
 from ...ops import reduce as R
+from ...ops import softmax as S
 from ...ops._util import constant
 from ._cross_entropy import CrossEntropy
 from .activation import Softplus, _select
@@ -204,7 +205,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def _cross_entropy_probs(input, target, weight, reduction, eps, c):  # noqa: A002
     """-sum_c w_c t_c log softmax(x)_c with t smoothed; mean divides by the sample count."""
-    logp = R.log_softmax(input, 1 if input._data.ndim > 1 else 0)
+    logp = S.log_softmax(input, 1 if input._data.ndim > 1 else 0)
     if eps > 0:
         target = target * (1.0 - eps) + eps / c
     prod = logp * target
