@@ -160,7 +160,23 @@ class Relu(ArrayFunction):
         return np.maximum(a, 0)
 
     def backward(self, g):
-        return g * constant((self.output()._data > 0).astype(g._data.dtype), g)
+        return ReluBackward.apply(g, self.output())
+
+
+class ReluBackward(ArrayFunction):
+    """g * [y > 0]: one op instead of building a float mask and multiplying.
+
+    Linear in g, so its own gradient is the same mask applied to the incoming one;
+    the mask's derivative with respect to y is zero.
+    """
+    saves_inputs = False
+
+    def forward(self, g, y):
+        self.mask = y > 0
+        return g * self.mask
+
+    def backward(self, gg):
+        return ReluBackward.apply(gg, self.inputs[1]), None
 
 
 class Clamp(ArrayFunction):
