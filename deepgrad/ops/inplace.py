@@ -85,10 +85,14 @@ def _raw(other):
     return other._data if isinstance(other, Tensor) else other
 
 
-def _ufunc_inplace(t, other, ufunc, fallback):
+def _ufunc_inplace(t, other, ufunc, fallback, alpha=1):
+    """``t = ufunc(t, alpha * other)`` in place; recorded through ``fallback`` if needed."""
     if _fast(t, other):
+        raw = _raw(other)
+        if alpha != 1:
+            raw = raw * alpha  # a Python scalar: keeps other's dtype
         try:
-            ufunc(t._data, _raw(other), out=t._data, casting="same_kind")
+            ufunc(t._data, raw, out=t._data, casting="same_kind")
         except (TypeError, np._core._exceptions._UFuncOutputCastingError) as err:
             raise RuntimeError(f"result type can't be cast to the desired output type "
                                f"{t._data.dtype}: {err}") from None
@@ -96,19 +100,16 @@ def _ufunc_inplace(t, other, ufunc, fallback):
             raise RuntimeError(f"in-place op on shape {list(t._data.shape)}: {err}") from None
         t._vc[0] += 1
         return t
-    return inplace(t, lambda old: fallback(old, other), other)
+    return inplace(t, lambda old: fallback(old, other, alpha=alpha) if alpha != 1 else
+                   fallback(old, other), other)
 
 
 def add_(t, other, alpha=1):
-    if alpha != 1:
-        other = _arith.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    return _ufunc_inplace(t, other, np.add, _arith.add)
+    return _ufunc_inplace(t, other, np.add, _arith.add, alpha)
 
 
 def sub_(t, other, alpha=1):
-    if alpha != 1:
-        other = _arith.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
-    return _ufunc_inplace(t, other, np.subtract, _arith.sub)
+    return _ufunc_inplace(t, other, np.subtract, _arith.sub, alpha)
 
 
 def mul_(t, other):
