@@ -39,22 +39,13 @@ def test_logistic_regression_core_autograd(data):
             b.sub_(vb * 0.5)
     pred = (deepgrad.tensor(data["x_test"]) @ W + b).argmax(1).numpy()
     acc = (pred == data["y_test"]).mean()
+    print(f"MNIST-1D logistic regression test accuracy: {acc:.3f}")
     # published: 32 %; a linear model cannot undo the translations, so it stays far from 94 %
     assert 0.27 <= acc <= 0.38, acc
 
 
-def _cnn_api():
-    nn = pytest.importorskip("deepgrad.nn")
-    optim = pytest.importorskip("deepgrad.optim")
-    missing = [n for n in ("Conv1d", "Linear", "ReLU", "CrossEntropyLoss", "Module")
-               if not hasattr(nn, n)]
-    if missing or not hasattr(optim, "Adam"):
-        pytest.skip(f"awaits deepgrad.nn/optim integration (missing {missing or ['Adam']})")
-    return nn, optim
-
-
 def test_small_cnn_reaches_published_accuracy(data):
-    nn, optim = _cnn_api()
+    nn, optim = deepgrad.nn, deepgrad.optim
     deepgrad.manual_seed(0)
 
     class ConvNet(nn.Module):
@@ -90,4 +81,5 @@ def test_small_cnn_reaches_published_accuracy(data):
     with deepgrad.no_grad():
         pred = model(deepgrad.tensor(data["x_test"])).argmax(1).numpy()
     acc = (pred == data["y_test"]).mean()
+    print(f"MNIST-1D CNN test accuracy: {acc:.3f}")
     assert acc >= 0.87, acc      # published: 94 %
