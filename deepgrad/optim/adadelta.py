@@ -1,8 +1,7 @@
 """Adadelta: step sizes from the ratio of two running RMS values."""
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _effective_grad, _invalid, _scalar_state
+from .optimizer import Optimizer, _effective_grad, _invalid
 
 
 class Adadelta(Optimizer):
@@ -55,11 +54,7 @@ class Adadelta(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    state["acc_delta"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state = self._state_of(p, "square_avg", "acc_delta")
                 state["step"]._data += 1.0
                 self._apply(_adadelta_kernel, (p._data, p.grad._data, state["square_avg"]._data,
                                                state["acc_delta"]._data), 3, **scalars)

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+from .optimizer import (Optimizer, _adam_family_grad, _check_betas,
+                        _invalid, _scalar_state, _update_mean, _update_square_mean)
 
 
 class Adam(Optimizer):
@@ -88,19 +89,9 @@ class Adam(Optimizer):
 
 def _adam_kernel(p, g, m, v, vmax, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
                  maximize, bc1, bc2):
-    if decoupled:
-        if weight_decay != 0:
-            p *= 1.0 - lr * weight_decay          # AdamW: shrink the weights directly
-        g = _effective_grad(p, g, gbuf, 0.0, maximize)
-    else:
-        g = _effective_grad(p, g, gbuf, weight_decay, maximize)
-    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1) (g - m)
-    tmp *= 1.0 - beta1
-    m += tmp
-    np.multiply(g, g, out=tmp)                # v <- beta2 v + (1 - beta2) g^2
-    tmp *= 1.0 - beta2
-    v *= beta2
-    v += tmp
+    g = _adam_family_grad(p, g, gbuf, lr, weight_decay, decoupled, maximize)
+    _update_mean(m, g, beta1, tmp)            # m <- beta1 m + (1 - beta1) g
+    _update_square_mean(v, g, beta2, tmp)     # v <- beta2 v + (1 - beta2) g^2
     if vmax is not None:
         np.maximum(vmax, v, out=vmax)         # AMSGrad: the largest v so far
         v = vmax

@@ -1,8 +1,7 @@
 """Adamax: Adam with the infinity norm in the denominator."""
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _update_mean
 
 
 class Adamax(Optimizer):
@@ -54,11 +53,7 @@ class Adamax(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    state["exp_inf"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state = self._state_of(p, "exp_avg", "exp_inf")
                 state["step"]._data += 1.0
                 step = float(state["step"]._data)
                 self._apply(_adamax_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
@@ -72,9 +67,7 @@ class Adamax(Optimizer):
 
 def _adamax_kernel(p, g, m, u, gbuf, tmp, *, clr, beta1, beta2, eps, weight_decay, maximize):
     g = _effective_grad(p, g, gbuf, weight_decay, maximize)
-    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1)(g - m)
-    tmp *= 1.0 - beta1
-    m += tmp
+    _update_mean(m, g, beta1, tmp)            # m <- beta1 m + (1 - beta1) g
     u *= beta2                                # u <- max(beta2 u, |g| + eps)
     np.abs(g, out=tmp)
     tmp += eps

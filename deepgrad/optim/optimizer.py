@@ -205,6 +205,15 @@ class Optimizer:
         with grad_mode.enable_grad():
             return closure()
 
+    def _state_of(self, p, *buffers):
+        """``self.state[p]``, created on first use with a step count and zeroed buffers."""
+        state = self.state.setdefault(p, {})
+        if not state:
+            state["step"] = _scalar_state(0.0)
+            for name in buffers:
+                state[name] = Tensor._make(np.zeros_like(p._data), p._device)
+        return state
+
     # --- raw in-place kernels ------------------------------------------------
     def _buffers(self, like, count, n):
         """``count`` reusable scratch arrays of ``n`` elements of ``like``'s dtype."""
@@ -348,3 +357,28 @@ def _effective_grad(p, g, buf, weight_decay, maximize):
         np.negative(g, out=buf)
         return buf
     return g
+
+
+def _adam_family_grad(p, g, buf, lr, weight_decay, decoupled, maximize):
+    """The gradient of an Adam-like rule. Decoupled decay (AdamW) shrinks the weights
+    directly, p <- p (1 - lr wd); coupled decay (L2) adds wd * p to the gradient."""
+    if decoupled:
+        if weight_decay != 0:
+            p *= 1.0 - lr * weight_decay
+        return _effective_grad(p, g, buf, 0.0, maximize)
+    return _effective_grad(p, g, buf, weight_decay, maximize)
+
+
+def _update_mean(m, g, beta, tmp):
+    """First moment: m <- beta m + (1 - beta) g, computed as m + (1 - beta)(g - m)."""
+    np.subtract(g, m, out=tmp)
+    tmp *= 1.0 - beta
+    m += tmp
+
+
+def _update_square_mean(v, g, beta, tmp):
+    """Second moment: v <- beta v + (1 - beta) g^2."""
+    np.multiply(g, g, out=tmp)
+    tmp *= 1.0 - beta
+    v *= beta
+    v += tmp

@@ -1,8 +1,8 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _scalar_state
+from .optimizer import (Optimizer, _adam_family_grad, _check_betas,
+                        _invalid, _update_mean, _update_square_mean)
 
 
 class RAdam(Optimizer):
@@ -62,11 +62,7 @@ class RAdam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
+                state = self._state_of(p, "exp_avg", "exp_avg_sq")
                 state["step"]._data += 1.0
                 step = float(state["step"]._data)
                 bc2 = 1.0 - beta2 ** step
@@ -89,19 +85,9 @@ class RAdam(Optimizer):
 
 def _radam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
                   maximize, bc1, bc2, rect):
-    if decoupled:
-        if weight_decay != 0:
-            p *= 1.0 - lr * weight_decay
-        g = _effective_grad(p, g, gbuf, 0.0, maximize)
-    else:
-        g = _effective_grad(p, g, gbuf, weight_decay, maximize)
-    np.subtract(g, m, out=tmp)                # m <- m + (1 - beta1)(g - m)
-    tmp *= 1.0 - beta1
-    m += tmp
-    np.multiply(g, g, out=tmp)                # v <- beta2 v + (1 - beta2) g^2
-    tmp *= 1.0 - beta2
-    v *= beta2
-    v += tmp
+    g = _adam_family_grad(p, g, gbuf, lr, weight_decay, decoupled, maximize)
+    _update_mean(m, g, beta1, tmp)            # m <- beta1 m + (1 - beta1) g
+    _update_square_mean(v, g, beta2, tmp)     # v <- beta2 v + (1 - beta2) g^2
     if rect is None:                          # too few steps: SGD with momentum
         np.multiply(m, -lr / bc1, out=tmp)
     else:                                     # rectified adaptive step
