@@ -246,19 +246,14 @@ class BaseTransformer:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input.")
 
-    def __sklearn_tags__(self):
-        # Only scikit-learn calls this (its check_estimator / clone / pipelines), so
-        # scikit-learn is already imported when this import runs: deepgrad itself never
-        # depends on it.
-        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags  # noqa: PLC0415
+    def _tags(self):
+        """What this transformer accepts and keeps, as plain data.
 
-        return Tags(
-            estimator_type=None,
-            target_tags=TargetTags(required=False),
-            transformer_tags=TransformerTags(preserves_dtype=list(self._preserves_dtype)),
-            requires_fit=self._requires_fit,
-            input_tags=InputTags(allow_nan=self._allow_nan, string=self._string_input,
-                                 two_d_array=not self._one_d_input,
-                                 categorical=self._categorical,
-                                 one_d_array=self._one_d_input),
-        )
+        scikit-learn's estimator checks read these (the tests turn them into
+        ``sklearn.utils.Tags``); deepgrad itself never imports scikit-learn.
+        """
+        return {"allow_nan": self._allow_nan, "requires_fit": self._requires_fit,
+                "preserves_dtype": list(self._preserves_dtype), "string": self._string_input,
+                "one_d_array": self._one_d_input, "two_d_array": not self._one_d_input,
+                "categorical": self._categorical, "positive_only": False,
+                "no_validation": False, "sparse": False}

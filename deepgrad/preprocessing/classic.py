@@ -79,10 +79,8 @@ class LogScaler(BaseTransformer):
     def __init__(self, *, offset=0.0):
         self.offset = offset
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
-        return tags
+    def _tags(self):
+        return {**super()._tags(), "positive_only": True}
 
     def _check_positive(self, X):
         bad = (X + self.offset <= 0).any(axis=0)

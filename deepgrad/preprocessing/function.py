@@ -39,11 +39,9 @@ class FunctionTransformer(BaseTransformer):
         self.kw_args = kw_args
         self.inv_kw_args = inv_kw_args
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.no_validation = not self.validate
-        tags.input_tags.sparse = not self.validate
-        return tags
+    def _tags(self):
+        return {**super()._tags(), "no_validation": not self.validate,
+                "sparse": not self.validate}
 
     def _check_input(self, X, reset):
         X, like = to_numpy(X)

@@ -113,27 +113,24 @@ class Pipeline(BaseTransformer):
             return all(_passthrough(e) or _is_fitted(e) for _, e in self.steps)
         return _is_fitted(last)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+    def _tags(self):
+        tags = super()._tags()
         if not _well_formed(self.steps):
             return tags
-        step_tags = [e.__sklearn_tags__() for _, e in self.steps
-                     if not _passthrough(e) and hasattr(e, "__sklearn_tags__")]
+        steps = [e for _, e in self.steps if not _passthrough(e) and hasattr(e, "_tags")]
         # NaN is accepted if every step up to the first one that removes it (an imputer)
         # accepts it; strings only if the first step accepts them
         allow_nan = True
-        for _, est in self.steps:
-            if _passthrough(est):
-                continue
-            if not est.__sklearn_tags__().input_tags.allow_nan:
+        for est in steps:
+            if not est._tags()["allow_nan"]:
                 allow_nan = False
                 break
             if getattr(est, "_removes_nan", False):
                 break
-        tags.input_tags.allow_nan = allow_nan
-        tags.input_tags.string = bool(step_tags) and step_tags[0].input_tags.string
-        if step_tags and step_tags[-1].transformer_tags is not None:
-            tags.transformer_tags = step_tags[-1].transformer_tags
+        tags["allow_nan"] = allow_nan
+        tags["string"] = bool(steps) and steps[0]._tags()["string"]
+        if steps:
+            tags["preserves_dtype"] = steps[-1]._tags()["preserves_dtype"]
         return tags
 
     # --- fit / transform ----------------------------------------------------------------
