@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import deepgrad as dg
-from common import machine_line, report
+from common import machine_line, profile, report
 from deepgrad.nn.functional.loss import cross_entropy
 from deepgrad.nn.modules.activation import ReLU
 from deepgrad.nn.modules.container import Flatten, Sequential
@@ -166,15 +166,7 @@ def run():
     losses = (t_step(), d_step(), n_step())  # first step from the same weights
     print(f"first-step losses (torch, deepgrad, numpy): {losses}")
     if "--profile" in sys.argv:
-        import cProfile  # noqa: PLC0415
-        import pstats  # noqa: PLC0415
-
-        prof = cProfile.Profile()
-        prof.enable()
-        for _ in range(30):
-            d_step()
-        prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        profile(d_step, rows=25)
         return
     print(machine_line())
     contenders = {"torch": t_step, "deepgrad": d_step, "numpy": n_step}

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 import deepgrad as dg
-from common import compare, machine_line, report
+from common import compare, machine_line, profile, report
 from deepgrad.nn.functional.linear import linear
 from deepgrad.nn import LSTM
 from deepgrad.optim.sgd import SGD
@@ -130,15 +130,7 @@ def main():
     print(f"first losses: torch {t_step().item():.6f}  deepgrad {d_step().item():.6f}  "
           f"numpy {float(n_step()):.6f}")
     if "--profile" in sys.argv:
-        import cProfile  # noqa: PLC0415
-        import pstats  # noqa: PLC0415
-
-        prof = cProfile.Profile()
-        prof.enable()
-        for _ in range(30):
-            d_step()
-        prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(18)
+        profile(d_step, rows=18)
         return
     print(machine_line())
     contenders = {"deepgrad": d_step, "torch": t_step, "numpy": n_step}

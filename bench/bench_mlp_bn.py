@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import deepgrad as dg
-from common import compare, machine_line, report
+from common import compare, machine_line, profile, report
 from deepgrad.nn.functional.loss import cross_entropy
 from deepgrad.nn.modules.activation import ReLU
 from deepgrad.nn.modules.batchnorm import BatchNorm1d
@@ -168,15 +168,7 @@ def main():
     t_step, t_model = make_torch(0.2)
     d_step, n_step = make_deepgrad(t_model, 0.2), make_numpy(t_model, 0.2)
     if "--profile" in sys.argv:
-        import cProfile  # noqa: PLC0415
-        import pstats  # noqa: PLC0415
-
-        prof = cProfile.Profile()
-        prof.enable()
-        for _ in range(300):
-            d_step()
-        prof.disable()
-        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+        profile(d_step, steps=300)
         return
     print(machine_line())
     times = compare({"deepgrad": d_step, "torch": t_step, "numpy": n_step}, repeats=9)

@@ -49,3 +49,16 @@ def report(title, times, baseline="torch"):
         unit, scale = ("us", 1e6) if t < 1e-3 else ("ms", 1e3)
         print(f"  {name:>10}: {t * scale:9.2f} {unit}/step   speed vs {baseline}: {base / t:5.2f}x")
     return times
+
+
+def profile(step, steps=30, rows=25):
+    """Print a cProfile of ``steps`` calls of ``step`` (the scripts' ``--profile`` option)."""
+    import cProfile  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(steps):
+        step()
+    prof.disable()
+    pstats.Stats(prof).sort_stats("tottime").print_stats(rows)
