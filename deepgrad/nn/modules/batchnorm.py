@@ -24,8 +24,8 @@ from ... import creation, dtypes
 from ...autograd import grad_mode
 from .. import init
 from ..functional import normalization as F
-from ..parameter import Parameter
 from .module import Module
+from .normalization import register_affine
 
 
 class _NormBase(Module):
@@ -41,16 +41,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(creation.empty(self.num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(creation.empty(self.num_features, dtype=dtype,
-                                                     device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, self.num_features, affine, bias, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean",
                                  creation.zeros(self.num_features, dtype=dtype, device=device))

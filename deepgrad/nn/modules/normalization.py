@@ -18,6 +18,20 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def register_affine(module, shape, affine, bias, dtype, device):
+    """The learnable scale ``weight`` and shift ``bias`` of a normalisation layer
+    (registered as None when absent); ``reset_parameters`` sets them to 1 and 0."""
+    if affine:
+        module.weight = Parameter(creation.empty(shape, dtype=dtype, device=device))
+        if bias:
+            module.bias = Parameter(creation.empty(shape, dtype=dtype, device=device))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
 class LayerNorm(Module):
     """Layer normalisation (Ba et al., 2016).
 
@@ -44,17 +58,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(creation.empty(self.normalized_shape, dtype=dtype,
-                                                   device=device))
-            if bias:
-                self.bias = Parameter(creation.empty(self.normalized_shape, dtype=dtype,
-                                                     device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -100,16 +104,7 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(creation.empty(self.num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(creation.empty(self.num_channels, dtype=dtype,
-                                                     device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_affine(self, self.num_channels, affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
