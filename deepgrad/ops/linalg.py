@@ -59,27 +59,30 @@ def _shape_error(a, b):
 
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
-
-    if a._data.ndim == 0 or b._data.ndim == 0:
+    ad, bd = a._data, b._data
+    na, nb = ad.ndim, bd.ndim
+    if na == 2 and nb == 2 and ad.shape[1] == bd.shape[0] and ad.dtype == bd.dtype:
+        return Matmul.apply(a, b)  # the common case, checked in one line
+    if na == 0 or nb == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a._data.ndim}D and {b._data.ndim}D")
-    if a._data.dtype != b._data.dtype:
+                           f"{na}D and {nb}D")
+    if ad.dtype != bd.dtype:
         a, b = operands(a, b)
-    inner_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
-    if a._data.shape[-1] != inner_b:
+    inner_b = bd.shape[-2] if nb > 1 else bd.shape[0]
+    if ad.shape[-1] != inner_b:
         raise _shape_error(a, b)
-    if a._data.ndim == 1 and b._data.ndim == 1:
+    if na == 1 and nb == 1:
         return dot(a, b)
-    if a._data.ndim == 1:
+    if na == 1:
         return squeeze(Matmul.apply(unsqueeze(a, 0), b), -2)
-    if b._data.ndim == 1:
+    if nb == 1:
         return squeeze(Matmul.apply(a, unsqueeze(b, -1)), -1)
-    if a._data.ndim > 2 or b._data.ndim > 2:
+    if na > 2 or nb > 2:
         try:
-            broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+            broadcast_shapes(ad.shape[:-2], bd.shape[:-2])
         except RuntimeError as err:
             raise RuntimeError(f"matmul: batch dimensions do not broadcast: shapes "
-                               f"{list(a._data.shape)} and {list(b._data.shape)} ({err})") from None
+                               f"{list(ad.shape)} and {list(bd.shape)} ({err})") from None
     return Matmul.apply(a, b)
 
 

@@ -71,8 +71,14 @@ class Mean(ArrayFunction):
 
     def forward(self, a, axes, keepdim):
         self.in_shape, self.axes, self.keepdim = a.shape, axes, keepdim
-        self.count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        return np.asarray(a.mean(axis=axes, keepdims=keepdim))
+        count = 1
+        for i in axes:
+            count *= a.shape[i]
+        self.count = count
+        if a.dtype.itemsize < 4:  # float16: NumPy's mean accumulates in float32
+            return np.asarray(a.mean(axis=axes, keepdims=keepdim))
+        # sum / n is what np.mean computes, without its Python-level overhead
+        return np.asarray(np.true_divide(np.add.reduce(a, axis=axes, keepdims=keepdim), count))
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axes, self.keepdim, 1.0 / self.count)
