@@ -172,7 +172,8 @@ class ReluBackward(ArrayFunction):
     saves_inputs = False
 
     def forward(self, g, y):
-        self.mask = y > 0
+        # a float mask: multiplying float by bool takes NumPy's slower mixed-type loop
+        self.mask = (y > 0).astype(g.dtype)
         return g * self.mask
 
     def backward(self, gg):
