@@ -14,9 +14,8 @@ def _float_format(arr):
     if big >= 1e8 or small < 1e-4 or (big / small > 1000 and not integral):
         return {"precision": 4, "floatmode": "fixed", "suppress_small": False,
                 "formatter": {"float_kind": lambda v: f"{v:.4e}"}}
-    if integral:
-        return {"precision": 0, "floatmode": "fixed",
-                "formatter": {"float_kind": lambda v: f"{v:.0f}."}}
+    if integral:  # "1.", "12." aligned in columns, as PyTorch prints whole numbers
+        return {"precision": 0, "floatmode": "fixed"}
     return {"precision": 4, "floatmode": "fixed", "suppress_small": True}
 
 

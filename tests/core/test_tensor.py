@@ -141,6 +141,8 @@ def test_repr_like_torch():
     assert repr(deepgrad.tensor([0.1, 2.25])) == repr(torch.tensor([0.1, 2.25]))
     assert repr(deepgrad.tensor([1, 2])) == repr(torch.tensor([1, 2]))
     assert repr(deepgrad.tensor(3.0)) == repr(torch.tensor(3.0))
+    for data in ([[6.0, 12.0], [18.0, 24.0]], [-1.0, 20.0], [0.5, 12.25]):
+        assert repr(deepgrad.tensor(data)) == repr(torch.tensor(data))
     assert "requires_grad=True" in repr(deepgrad.tensor([1.0], requires_grad=True))
     assert "dtype=deepgrad.float64" in repr(deepgrad.tensor([1.0], dtype=deepgrad.float64))
     y = deepgrad.tensor([1.0], requires_grad=True) * 2
