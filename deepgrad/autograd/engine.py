@@ -94,12 +94,15 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
     deps = _collect_dependencies(roots)
     ready = [n for n in roots if deps.get(n, 0) == 0]
     handed = set()  # ids of arrays given to leaves, so two leaves never share one
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state
+    previous, state.enabled = state.enabled, create_graph  # record only with create_graph
+    try:
         while ready:
             node = ready.pop()
-            grads = pending.pop(node)
-            _run_node(node, grads, pending, deps, ready, retain_graph, create_graph,
+            _run_node(node, pending.pop(node), pending, deps, ready, retain_graph, create_graph,
                       capture, handed)
+    finally:
+        state.enabled = previous
 
 
 def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, capture, handed):

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
 from ._util import constant, is_scalar, operands, scalar_operand
 from . import convert as _convert
 from . import elementwise as _elem
@@ -203,7 +204,15 @@ def _true_divide_operand(t):
     return t if t._data.dtype.kind == "f" else _convert.cast(t, dtypes.default_float_numpy())
 
 
+def _plain_pair(a, b):
+    """Two tensors of one dtype and shape: nothing to convert, promote or check."""
+    return (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype
+            and a._data.shape == b._data.shape)
+
+
 def add(a, b, alpha=1):
+    if alpha == 1 and _plain_pair(a, b):
+        return Add.apply(a, b)
     if alpha != 1:
         b = mul(b, alpha)
     if is_scalar(b):
@@ -216,6 +225,8 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
+    if alpha == 1 and _plain_pair(a, b):
+        return Sub.apply(a, b)
     if alpha != 1:
         b = mul(b, alpha)
     if is_scalar(b):
@@ -228,6 +239,8 @@ def sub(a, b, alpha=1):
 
 
 def mul(a, b):
+    if _plain_pair(a, b):
+        return Mul.apply(a, b)
     if is_scalar(b):
         a, c = scalar_operand(a, b)
         return MulScalar.apply(a, c=c)
