@@ -42,6 +42,7 @@ from .ops.shape import (broadcast_to, cat, chunk, concat, concatenate, expand, f
                         transpose, unbind, unflatten, unsqueeze, vstack)
 from .ops.shape import transpose as swapaxes  # noqa: E402
 from .backend import cuda_is_available  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 
 class cuda:  # noqa: N801 - mirrors the torch.cuda namespace

@@ -379,7 +379,10 @@ def _wrap_dim(dim, ndim):
 
 
 def _rebuild(arr, requires_grad, dev):
-    t = Tensor._make(move_array(arr, device(dev)), device(dev))
+    from . import serialization  # noqa: PLC0415 - only while unpickling
+
+    target = serialization._load_device or device(dev)
+    t = Tensor._make(move_array(arr, target), target)
     t._requires_grad = requires_grad
     return t
 
