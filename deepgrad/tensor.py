@@ -226,8 +226,9 @@ class Tensor(TensorMethods):
         return t
 
     def detach_(self):
-        if self._post_hooks is None and self.grad_fn is not None:
-            self.grad_fn = None
+        """Cut this tensor out of the graph in place: it becomes a leaf without grad."""
+        self.grad_fn = None
+        self._out_index = 0
         self._requires_grad = False
         return self
 
