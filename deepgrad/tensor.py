@@ -16,10 +16,9 @@ are one-line delegates to it.
 import numpy as np
 
 from . import dtypes
-from .autograd import grad_mode
 from .autograd.engine import run_backward as _run_backward
-from .autograd.function import Function
-from .backend import CPU, array_module, device, device_of_array, move_array
+from .backend import CPU, device, device_of_array, move_array
+from .backend import device as Device  # "device" is also an argument name below
 from .tensor_methods import TensorMethods
 from .tensor_repr import format_tensor
 
@@ -239,15 +238,15 @@ class Tensor(TensorMethods):
                 dtype, device = a.dtype, a.device
             elif isinstance(a, (dtypes.dtype, type, np.dtype)):
                 dtype = a
-            elif isinstance(a, (str, globals()["device"])):
+            elif isinstance(a, (str, Device)):
                 device = a
             else:
                 raise TypeError(f"to() got an unexpected argument {a!r}")
         from .ops.convert import cast, to_device  # noqa: PLC0415
 
         out = self
-        if device is not None and globals()["device"](device) != self._device:
-            out = to_device(out, globals()["device"](device))
+        if device is not None and Device(device) != self._device:
+            out = to_device(out, Device(device))
         if dtype is not None and dtypes.to_numpy_dtype(dtype) != out._data.dtype:
             out = cast(out, dtypes.to_numpy_dtype(dtype))
         if copy and out is self:
@@ -392,4 +391,4 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-__all__ = ["Tensor", "Size", "is_tensor", "Function", "array_module", "grad_mode"]
+__all__ = ["Tensor", "Size", "is_tensor"]
