@@ -21,7 +21,6 @@ import numpy as np
 
 from ...autograd.function import ArrayFunction
 from ...autograd.grad_mode import _state as _grad_state
-from ...ops import reduce as R
 from ...ops import softmax as S
 from ...ops._util import constant
 from ...tensor import Tensor

@@ -24,7 +24,6 @@ from ... import random as _random
 from ...autograd import grad_mode
 from ...autograd.function import ArrayFunction
 from ...ops import elementwise as E
-from ...ops import reduce as R
 from ...ops import softmax as S
 from ...ops._util import constant
 from ...ops.elementwise import Where, _float_input

@@ -18,7 +18,6 @@ The margin/ranking losses and deepgrad's own are in ``_loss_margin.py``.
 import numpy as np
 
 from ...ops import elementwise as E
-from ...ops import reduce as R
 from ...ops import softmax as S
 from ...ops._util import constant
 from ._cross_entropy import CrossEntropy
