@@ -233,15 +233,7 @@ class Tensor(TensorMethods):
 
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         """Move and/or cast: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype, device = a.dtype, a.device
-            elif isinstance(a, (dtypes.dtype, type, np.dtype)):
-                dtype = a
-            elif isinstance(a, (str, Device)):
-                device = a
-            else:
-                raise TypeError(f"to() got an unexpected argument {a!r}")
+        dtype, device = parse_to_args(args, dtype, device)
         from .ops.convert import cast, to_device  # noqa: PLC0415
 
         out = self
@@ -376,6 +368,20 @@ def _wrap_dim(dim, ndim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
     return dim % n
+
+
+def parse_to_args(args, dtype=None, device=None):
+    """(dtype, device) from ``to``'s positional forms: a dtype, a device, or a tensor."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (dtypes.dtype, type, np.dtype)):
+            dtype = a
+        elif isinstance(a, (str, Device)):
+            device = a
+        else:
+            raise TypeError(f"to() got an unexpected argument {a!r}")
+    return dtype, device
 
 
 def _rebuild(arr, requires_grad, dev):

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _adam_family_grad, _check_betas,
-                        _invalid, _scalar_state, _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _adam_family_grad, _check_adam_options, _scalar_state,
+                        _update_mean, _update_square_mean)
 
 
 class Adam(Optimizer):
@@ -53,10 +53,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, o):
-        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
-        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
-        _check_betas(o["betas"])
-        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+        _check_adam_options(o)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

@@ -1,7 +1,7 @@
 """Adamax: Adam with the infinity norm in the denominator."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _effective_grad, _invalid, _update_mean
+from .optimizer import Optimizer, _check_adam_options, _effective_grad, _update_mean
 
 
 class Adamax(Optimizer):
@@ -40,10 +40,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, o):
-        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
-        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
-        _check_betas(o["betas"])
-        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+        _check_adam_options(o)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import (Optimizer, _adam_family_grad, _check_betas,
-                        _invalid, _scalar_state, _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _adam_family_grad, _check_adam_options, _invalid, _scalar_state,
+                        _update_mean, _update_square_mean)
 
 
 class NAdam(Optimizer):
@@ -48,10 +48,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, o):
-        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
-        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
-        _check_betas(o["betas"])
-        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+        _check_adam_options(o)
         _invalid(0.0 <= o["momentum_decay"], "momentum_decay value", o["momentum_decay"])
 
     def step(self, closure=None):

@@ -82,6 +82,14 @@ def _copy_value(v):
     return copy.deepcopy(v)
 
 
+def _check_adam_options(o):
+    """Validate lr, eps, betas and weight_decay, shared by the Adam family."""
+    _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
+    _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
+    _check_betas(o["betas"])
+    _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+
+
 def _scalar_state(value):
     """A 0-d state tensor such as ``state["step"]``, in the default float dtype (as torch)."""
     return Tensor._make(np.array(value, dtype=default_float_numpy()))

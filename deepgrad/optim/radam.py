@@ -1,8 +1,8 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import (Optimizer, _adam_family_grad, _check_betas,
-                        _invalid, _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _adam_family_grad, _check_adam_options, _update_mean,
+                        _update_square_mean)
 
 
 class RAdam(Optimizer):
@@ -50,10 +50,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, o):
-        _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
-        _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
-        _check_betas(o["betas"])
-        _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
+        _check_adam_options(o)
 
     def step(self, closure=None):
         loss = self._evaluate(closure)

@@ -25,17 +25,8 @@ from ...ops.index import gather
 from ...ops.linalg import matmul
 from ...ops.shape import reshape, squeeze, transpose, unsqueeze
 from ._pool_ops import AvgPool, MaxPool, Window, max_indices, max_pool_array
+from .conv import _pair as _tuple
 
-
-def _tuple(v, n, name):
-    if isinstance(v, numbers.Integral) and not isinstance(v, bool):
-        return (int(v),) * n
-    v = tuple(v)
-    if len(v) == 1:
-        v = v * n
-    if len(v) != n or not all(isinstance(e, numbers.Integral) for e in v):
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v!r}")
-    return tuple(int(e) for e in v)
 
 
 def _out_len(size, k, s, p, d, ceil_mode):

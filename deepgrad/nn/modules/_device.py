@@ -5,8 +5,7 @@ optimiser created before ``model.to(...)`` still holds the right tensors.
 """
 from ... import dtypes
 from ...autograd import grad_mode
-from ...backend import device as _device
-from ...tensor import Tensor
+from ...tensor import parse_to_args
 
 
 class DeviceMixin:
@@ -34,14 +33,7 @@ class DeviceMixin:
     def to(self, *args, **kwargs):
         """Move and/or cast parameters and buffers: ``to(device)``, ``to(dtype)``,
         ``to(device, dtype)`` or ``to(tensor)``. Only floating values change dtype."""
-        dev, dt = kwargs.get("device"), kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dev, dt = a.device, a.dtype
-            elif isinstance(a, (str, _device)):
-                dev = a
-            else:
-                dt = a
+        dt, dev = parse_to_args(args, kwargs.get("dtype"), kwargs.get("device"))
         if dt is not None:
             dt = dtypes.from_numpy_dtype(dtypes.to_numpy_dtype(dt))
             if not dt.is_floating_point:
