@@ -180,7 +180,46 @@ class ModuleList(Module):
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
+class _MemberDict:
+    """The mapping API of ModuleDict and ParameterDict over one of the module's
+    registries (``_members()``); ``__setitem__`` registers through the module."""
+
+    def __getitem__(self, key):
+        return self._members()[key]
+
+    def __delitem__(self, key):
+        del self._members()[key]
+
+    def __len__(self):
+        return len(self._members())
+
+    def __iter__(self):
+        return iter(self._members())
+
+    def __contains__(self, key):
+        return key in self._members()
+
+    def clear(self):
+        self._members().clear()
+
+    def pop(self, key):
+        return self._members().pop(key)
+
+    def keys(self):
+        return self._members().keys()
+
+    def items(self):
+        return self._members().items()
+
+    def values(self):
+        return self._members().values()
+
+    def update(self, entries):
+        for key, value in (entries.items() if hasattr(entries, "items") else entries):
+            self[key] = value
+
+
+class ModuleDict(_MemberDict, Module):
     """An ordered dict of modules (keys must be strings), registered as submodules."""
 
     def __init__(self, modules=None):
@@ -188,43 +227,11 @@ class ModuleDict(Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
+    def _members(self):
+        return self._modules
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def clear(self):
-        self._modules.clear()
-
-    def pop(self, key):
-        return self._modules.pop(key)
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
-            self[key] = module
 
 
 class ParameterList(Module):
@@ -273,7 +280,7 @@ class ParameterList(Module):
                          f"{'x'.join(map(str, p.shape))}]" for i, p in enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_MemberDict, Module):
     """An ordered dict of Parameters (plain tensors are wrapped)."""
 
     def __init__(self, parameters=None):
@@ -281,40 +288,11 @@ class ParameterDict(Module):
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
+    def _members(self):
+        return self._parameters
 
     def __setitem__(self, key, value):
         self.register_parameter(key, ParameterList._wrap(self, value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def pop(self, key):
-        return self._parameters.pop(key)
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for key, value in items:
-            self[key] = value
 
     def extra_repr(self):
         return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
