@@ -17,7 +17,6 @@ Example::
     conv = nn.Conv2d(3, 16, kernel_size=3, padding=1)
     y = conv(deepgrad.randn(8, 3, 32, 32))      # (8, 16, 32, 32)
 """
-import math
 
 import numpy as np
 
@@ -104,13 +103,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for both, as torch's reset_parameters
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _check_channels(self, x):
         n = self._dims
