@@ -1,26 +1,29 @@
 """One Adam step on ~1M float32 parameters: deepgrad vs torch.optim.Adam vs hand-written NumPy.
 
 The model is a 784-1000-200-10 MLP's weights and biases (987,210 numbers) with fixed
-random gradients. Runs: deepgrad (one thread, the default, and two threads via
-``deepgrad.optim.optimizer.NUM_THREADS``), torch.optim.Adam (its default single-tensor
-CPU path; 2 threads and 1 thread) and hand-written in-place NumPy Adam (whole arrays,
-and in cache-sized blocks as deepgrad). They run alternately, so that a busy machine
-slows them alike, and the median time per step is reported with ratios.
+random gradients. Runs: deepgrad (its fused loops when numba is installed, and its
+NumPy kernels), torch.optim.Adam (its default single-tensor CPU path) with
+``--threads`` threads (default 2) and with one, and hand-written in-place NumPy Adam
+(whole arrays, and in cache-sized blocks as deepgrad). Then a whole training step of
+that MLP (forward, backward, Adam) in deepgrad and torch.
+They run in alternating rounds, so that a busy machine slows them alike; the median
+time per step is reported with ratios.
 
-    python bench/bench_adam.py [--repeats 30]
+    python bench/bench_adam.py [--repeats 9] [--threads 2]
 """
 import argparse
 import os
-import platform
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from common import compare, machine_line  # noqa: E402
+
 import deepgrad  # noqa: E402
 import deepgrad.optim  # noqa: E402
-import deepgrad.optim.optimizer as optimizer_base  # noqa: E402
+import deepgrad.optim._fused as fused_loops  # noqa: E402
+import deepgrad.optim._updates as updates  # noqa: E402
 
 SHAPES = [(784, 1000), (1000,), (1000, 200), (200,), (200, 10), (10,)]
 LR, BETAS, EPS = 1e-3, (0.9, 0.999), 1e-8
@@ -71,77 +74,116 @@ class NumpyAdam:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--threads", type=int, default=2, help="torch's threads")
     args = parser.parse_args()
     import torch  # the oracle; deepgrad itself never imports it
 
-    torch.set_num_threads(2)
+    threads = args.threads
+    torch.set_num_threads(threads)
     rng = np.random.default_rng(0)
     values = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
     grads = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
     n = sum(v.size for v in values)
 
-    dg_params = [deepgrad.tensor(v, requires_grad=True) for v in values]
-    for p, g in zip(dg_params, grads):
-        p.grad = deepgrad.tensor(g)
-    dg_opt = deepgrad.optim.Adam(dg_params, lr=LR, betas=BETAS, eps=EPS)
-    dg2_params = [deepgrad.tensor(v, requires_grad=True) for v in values]
-    for p, g in zip(dg2_params, grads):
-        p.grad = deepgrad.tensor(g)
-    dg2_opt = deepgrad.optim.Adam(dg2_params, lr=LR, betas=BETAS, eps=EPS)
+    def deepgrad_adam():
+        params = [deepgrad.tensor(v, requires_grad=True) for v in values]
+        for p, g in zip(params, grads):
+            p.grad = deepgrad.tensor(g)
+        return params, deepgrad.optim.Adam(params, lr=LR, betas=BETAS, eps=EPS)
 
-    def deepgrad_threads(opt, k):
+    def deepgrad_step(opt, fused):
         def step():
-            optimizer_base.NUM_THREADS = k  # blocks of a parameter on k threads
+            fused_loops.ENABLED = fused
             opt.step()
         return step
 
+    (dg_params, dg_opt), (dn_params, dn_opt) = deepgrad_adam(), deepgrad_adam()
     th_params = [torch.tensor(v, requires_grad=True) for v in values]
     for p, g in zip(th_params, grads):
         p.grad = torch.tensor(g)
-    th_opt = torch.optim.Adam(th_params, lr=LR, betas=BETAS, eps=EPS)  # foreach: torch's default
+    th_opt = torch.optim.Adam(th_params, lr=LR, betas=BETAS, eps=EPS)  # torch's default path
 
     np_params = [v.copy() for v in values]
     np_opt = NumpyAdam(np_params, grads)
     nb_params = [v.copy() for v in values]
-    nb_opt = NumpyAdam(nb_params, grads, block=optimizer_base._CHUNK)
+    nb_opt = NumpyAdam(nb_params, grads, block=updates.CHUNK)
 
-    def torch_threads(k):
+    def torch_step(k):
         def step():
-            torch.set_num_threads(k)
+            if torch.get_num_threads() != k:
+                torch.set_num_threads(k)
             th_opt.step()
         return step
 
-    # torch's two runs share one optimiser: both must run equally often (they do)
-    runs = {"deepgrad": deepgrad_threads(dg_opt, 1), "deepgrad-2thr": deepgrad_threads(dg2_opt, 2),
-            "torch": torch_threads(2), "torch-1thr": torch_threads(1),
+    machine = machine_line()
+    # torch's two runs share one optimiser: both run equally often
+    runs = {"deepgrad": deepgrad_step(dg_opt, True), "deepgrad-numpy": deepgrad_step(dn_opt, False),
+            "torch": torch_step(threads), "torch-1thr": torch_step(1),
             "numpy": np_opt.step, "numpy-blocked": nb_opt.step}
-    times = {k: [] for k in runs}
-    for fn in runs.values():  # warm up (allocates state)
-        fn()
-    for _ in range(args.repeats):
-        for name, fn in runs.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+    # rounds of ~40 consecutive steps per contender, alternating: a contender's first
+    # step after another's pays for waking threads (torch's OpenMP workers spin-wait
+    # after a step and take the second core from whoever runs next), not its others
+    times = compare(runs, repeats=args.repeats, min_time=0.1)
+    fused_loops.ENABLED = True
+    fused_used = bool(deepgrad.optim.adam._adam_loop._ready)
 
-    # same numbers after the same number of steps (float32 rounding aside; torch's
-    # optimiser took twice as many steps, for its two thread settings)
+    # same numbers after the same number of steps (float32 rounding aside)
     ref = np.concatenate([p.reshape(-1) for p in np_params])
     for name, ps in (("deepgrad", [p.detach().numpy() for p in dg_params]),
-                     ("deepgrad-2thr", [p.detach().numpy() for p in dg2_params]),
+                     ("deepgrad-numpy", [p.detach().numpy() for p in dn_params]),
                      ("numpy-blocked", nb_params)):
         got = np.concatenate([p.reshape(-1) for p in ps])
         assert np.allclose(got, ref, rtol=1e-4, atol=1e-6), f"{name} disagrees with numpy"
 
-    med = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
     print(f"Adam step, {n:,} float32 parameters in {len(SHAPES)} tensors, median of "
-          f"{args.repeats} (machine: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; numpy {np.__version__}, torch {torch.__version__}, "
-          f"load average {os.getloadavg()[0]:.2f})")
-    for k, v in med.items():
-        ratio = "" if k == "deepgrad" else f"   deepgrad / {k} = {med['deepgrad'] / v:.2f}"
-        print(f"  {k:13s} {v:7.3f} ms/step{ratio}")
+          f"{args.repeats} rounds; torch with {threads} threads where not marked 1thr")
+    print(f"  deepgrad: fused loops (numba) {'used' if fused_used else 'NOT AVAILABLE'}; "
+          "deepgrad-numpy: its NumPy kernels")
+    print(f"  ({machine}, load average {os.getloadavg()[0]:.2f})")
+    for k, v in times.items():
+        ratio = "" if k == "deepgrad" else f"   deepgrad / {k} = {times['deepgrad'] / v:.2f}"
+        print(f"  {k:14s} {1e3 * v:7.3f} ms/step{ratio}")
+    training_steps(torch, threads, args.repeats)
+
+
+def training_steps(torch, threads, repeats, batch=64):
+    """A whole step of the same MLP (forward, backward, Adam) in deepgrad and torch."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((batch, 784)).astype(np.float32)
+    y = rng.integers(0, 10, batch)
+
+    def build(lib):
+        lib.manual_seed(0)
+        nn = lib.nn
+        model = nn.Sequential(nn.Linear(784, 1000), nn.ReLU(), nn.Linear(1000, 200), nn.ReLU(),
+                              nn.Linear(200, 10))
+        opt = lib.optim.Adam(model.parameters(), lr=LR)
+        xs, ys = lib.tensor(x), lib.tensor(y)
+
+        def step():
+            opt.zero_grad()
+            lib.nn.functional.cross_entropy(model(xs), ys).backward()
+            opt.step()
+        return step
+
+    dg_step, th_step = build(deepgrad), build(torch)
+
+    def with_settings(fused):
+        def step():
+            fused_loops.ENABLED = fused
+            dg_step()
+        return step
+
+    torch.set_num_threads(threads)
+    times = compare({"deepgrad": with_settings(True), "deepgrad-numpy": with_settings(False),
+                     "torch": th_step}, repeats=repeats, min_time=0.2)
+    fused_loops.ENABLED = True
+    print(f"\nTraining step of that MLP (forward, backward, Adam), batch {batch}, "
+          f"torch with {threads} threads, deepgrad with OpenBLAS's default")
+    for k, v in times.items():
+        ratio = "" if k == "deepgrad" else f"   deepgrad / {k} = {times['deepgrad'] / v:.2f}"
+        print(f"  {k:14s} {1e3 * v:7.3f} ms/step{ratio}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Adadelta: step sizes from the ratio of two running RMS values."""
 import numpy as np
 
-from .optimizer import Optimizer, _effective_grad, _invalid
+from ._fused import fused_loop
+from .optimizer import (Optimizer, _effective_grad, _grad_at, _invalid, _square_mean_at,
+                        _update_square_mean)
 
 
 class Adadelta(Optimizer):
@@ -45,38 +47,47 @@ class Adadelta(Optimizer):
         _invalid(0.0 <= o["eps"], "epsilon value", o["eps"])
         _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            scalars = dict(lr=float(group["lr"]), rho=float(group["rho"]), eps=float(group["eps"]),
-                           weight_decay=float(group["weight_decay"]),
-                           maximize=bool(group["maximize"]))
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self._state_of(p, "square_avg", "acc_delta")
-                state["step"]._data += 1.0
-                self._apply(_adadelta_kernel, (p._data, p.grad._data, state["square_avg"]._data,
-                                               state["acc_delta"]._data), 3, **scalars)
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        scalars = dict(lr=float(group["lr"]), rho=float(group["rho"]), eps=float(group["eps"]),
+                       weight_decay=float(group["weight_decay"]),
+                       maximize=bool(group["maximize"]))
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._state_of(p, "square_avg", "acc_delta")
+            state["step"]._data += 1.0
+            self._apply(_adadelta_kernel, (p._data, p.grad._data, state["square_avg"]._data,
+                                           state["acc_delta"]._data), 3, loop=_adadelta_loop,
+                        **scalars)
+            p._vc[0] += 1
 
 
 def _adadelta_kernel(p, g, v, u, gbuf, tmp, dx, *, lr, rho, eps, weight_decay, maximize):
     g = _effective_grad(p, g, gbuf, weight_decay, maximize)
-    np.multiply(g, g, out=tmp)                # v <- rho v + (1 - rho) g^2
-    tmp *= 1.0 - rho
-    v *= rho
-    v += tmp
+    _update_square_mean(v, g, rho, tmp)       # v <- rho v + (1 - rho) g^2
     np.add(v, eps, out=tmp)                   # dx = sqrt(u + eps) / sqrt(v + eps) * g
     np.sqrt(tmp, out=tmp)
     np.add(u, eps, out=dx)
     np.sqrt(dx, out=dx)
     dx /= tmp
     dx *= g
-    np.multiply(dx, dx, out=tmp)              # u <- rho u + (1 - rho) dx^2
-    tmp *= 1.0 - rho
-    u *= rho
-    u += tmp
+    _update_square_mean(u, dx, rho, tmp)      # u <- rho u + (1 - rho) dx^2
     dx *= -lr                                 # p <- p - lr dx
     p += dx
+
+
+def _adadelta_constants(*, lr, rho, eps, weight_decay, maximize):
+    """The fused loop's constants, as ``_adadelta_kernel`` computes them."""
+    return weight_decay, maximize, rho, 1.0 - rho, eps, -lr
+
+
+@fused_loop(_adadelta_constants)
+def _adadelta_loop(p, g, v, u, wd, maximize, rho, c, eps, neg_lr):
+    """``_adadelta_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        gi = _grad_at(p[i], g[i], wd, maximize)
+        vi = _square_mean_at(v[i], gi, rho, c)
+        v[i] = vi
+        dx = np.sqrt(u[i] + eps) / np.sqrt(vi + eps) * gi
+        u[i] = _square_mean_at(u[i], dx, rho, c)
+        p[i] = p[i] + dx * neg_lr

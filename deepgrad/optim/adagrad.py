@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _effective_grad, _invalid, _scalar_state
+from ._fused import fused_loop
+from .optimizer import Optimizer, _effective_grad, _grad_at, _invalid, _scalar_state
 
 
 class Adagrad(Optimizer):
@@ -63,22 +64,20 @@ class Adagrad(Optimizer):
                 np.full_like(p._data, float(group["initial_accumulator_value"])), p._device)
         return state
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self._init_state(p, group)
-                state["step"]._data += 1.0
-                step = float(state["step"]._data)
-                self._apply(_adagrad_kernel, (p._data, p.grad._data, state["sum"]._data), 2,
-                            clr=lr / (1.0 + (step - 1.0) * lr_decay), eps=float(group["eps"]),
-                            weight_decay=float(group["weight_decay"]),
-                            maximize=bool(group["maximize"]))
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._init_state(p, group)
+            state["step"]._data += 1.0
+            step = float(state["step"]._data)
+            self._apply(_adagrad_kernel, (p._data, p.grad._data, state["sum"]._data), 2,
+                        loop=_adagrad_loop,
+                        clr=lr / (1.0 + (step - 1.0) * lr_decay), eps=float(group["eps"]),
+                        weight_decay=float(group["weight_decay"]),
+                        maximize=bool(group["maximize"]))
+            p._vc[0] += 1
 
 
 def _adagrad_kernel(p, g, s, gbuf, tmp, *, clr, eps, weight_decay, maximize):
@@ -90,3 +89,18 @@ def _adagrad_kernel(p, g, s, gbuf, tmp, *, clr, eps, weight_decay, maximize):
     np.divide(g, tmp, out=tmp)
     tmp *= -clr
     p += tmp
+
+
+def _adagrad_constants(*, clr, eps, weight_decay, maximize):
+    """The fused loop's constants, as ``_adagrad_kernel`` computes them."""
+    return weight_decay, maximize, eps, -clr
+
+
+@fused_loop(_adagrad_constants)
+def _adagrad_loop(p, g, s, wd, maximize, eps, neg_clr):
+    """``_adagrad_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        gi = _grad_at(p[i], g[i], wd, maximize)
+        si = s[i] + gi * gi
+        s[i] = si
+        p[i] = p[i] + gi / (np.sqrt(si) + eps) * neg_clr

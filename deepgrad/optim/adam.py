@@ -1,8 +1,8 @@
 """Adam: adaptive moment estimation."""
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import (Optimizer, _adam_family_grad, _check_adam_options, _scalar_state,
+from ._fused import fused_loop
+from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
                         _update_mean, _update_square_mean)
 
 
@@ -23,7 +23,9 @@ class Adam(Optimizer):
 
     The implementation folds the bias corrections into two scalars,
     ``lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m_t / (sqrt(v_t) + eps * sqrt(1 - beta2^t))``,
-    which is the same number with one pass over the arrays fewer.
+    which is the same number with one pass over the arrays fewer. The rule is written
+    twice below: as in-place NumPy calls (``_adam_kernel``) and as one loop over the
+    elements (``_adam_loop``), which runs instead, compiled, when numba is installed.
 
     Args:
         params: iterable of Tensors or of dicts defining parameter groups.
@@ -55,33 +57,25 @@ class Adam(Optimizer):
     def _validate(self, o):
         _check_adam_options(o)
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            beta1, beta2 = (float(b) for b in group["betas"])
-            amsgrad = bool(group["amsgrad"])
-            scalars = dict(lr=float(group["lr"]), beta1=beta1, beta2=beta2,
-                           eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                           decoupled=bool(group["decoupled_weight_decay"]),
-                           maximize=bool(group["maximize"]))
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
-                state["step"]._data += 1.0
-                step = float(state["step"]._data)
-                vmax = state["max_exp_avg_sq"]._data if amsgrad else None
-                self._apply(_adam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
-                                           state["exp_avg_sq"]._data, vmax), 2,
-                            bc1=1.0 - beta1 ** step, bc2=1.0 - beta2 ** step, **scalars)
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        beta1, beta2 = (float(b) for b in group["betas"])
+        amsgrad = bool(group["amsgrad"])
+        scalars = dict(lr=float(group["lr"]), beta1=beta1, beta2=beta2,
+                       eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                       decoupled=bool(group["decoupled_weight_decay"]),
+                       maximize=bool(group["maximize"]))
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._state_of(p, "exp_avg", "exp_avg_sq",
+                                   *(["max_exp_avg_sq"] if amsgrad else []))
+            state["step"]._data += 1.0
+            step = float(state["step"]._data)
+            vmax = state["max_exp_avg_sq"]._data if amsgrad else None
+            self._apply(_adam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                       state["exp_avg_sq"]._data, vmax), 2, loop=_adam_loop,
+                        bc1=1.0 - beta1 ** step, bc2=1.0 - beta2 ** step, **scalars)
+            p._vc[0] += 1
 
 
 def _adam_kernel(p, g, m, v, vmax, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
@@ -98,3 +92,27 @@ def _adam_kernel(p, g, m, v, vmax, gbuf, tmp, *, lr, beta1, beta2, eps, weight_d
     np.divide(m, tmp, out=tmp)
     tmp *= -lr * bc2_sqrt / bc1
     p += tmp
+
+
+def _adam_constants(*, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc1, bc2):
+    """The fused loop's constants, as ``_adam_kernel`` computes them."""
+    bc2_sqrt = bc2 ** 0.5
+    return (1.0 - lr * weight_decay if decoupled else 1.0,  # decay of the weights (AdamW)
+            0.0 if decoupled else weight_decay,             # L2 penalty added to the gradient
+            maximize, 1.0 - beta1, beta2, 1.0 - beta2,
+            eps * bc2_sqrt, -lr * bc2_sqrt / bc1)
+
+
+@fused_loop(_adam_constants)
+def _adam_loop(p, g, m, v, vmax, decay, wd, maximize, c1, beta2, c2, eps_hat, step):
+    """``_adam_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        pi, gi, mi, vi = _adam_moments_at(p[i], g[i], m[i], v[i], decay, wd, maximize, c1,
+                                          beta2, c2)
+        m[i] = mi
+        v[i] = vi
+        if vmax is not None:
+            if vi > vmax[i] or vi != vi:  # np.maximum: a NaN on either side wins
+                vmax[i] = vi
+            vi = vmax[i]
+        p[i] = pi + mi / (np.sqrt(vi) + eps_hat) * step

@@ -1,7 +1,9 @@
 """Adamax: Adam with the infinity norm in the denominator."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_adam_options, _effective_grad, _update_mean
+from ._fused import fused_loop
+from .optimizer import (Optimizer, _check_adam_options, _effective_grad, _grad_at, _mean_at,
+                        _update_mean)
 
 
 class Adamax(Optimizer):
@@ -42,24 +44,21 @@ class Adamax(Optimizer):
     def _validate(self, o):
         _check_adam_options(o)
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            beta1, beta2 = (float(b) for b in group["betas"])
-            lr = float(group["lr"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self._state_of(p, "exp_avg", "exp_inf")
-                state["step"]._data += 1.0
-                step = float(state["step"]._data)
-                self._apply(_adamax_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
-                                             state["exp_inf"]._data), 2,
-                            clr=lr / (1.0 - beta1 ** step), beta1=beta1, beta2=beta2,
-                            eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                            maximize=bool(group["maximize"]))
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        beta1, beta2 = (float(b) for b in group["betas"])
+        lr = float(group["lr"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._state_of(p, "exp_avg", "exp_inf")
+            state["step"]._data += 1.0
+            step = float(state["step"]._data)
+            self._apply(_adamax_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                         state["exp_inf"]._data), 2, loop=_adamax_loop,
+                        clr=lr / (1.0 - beta1 ** step), beta1=beta1, beta2=beta2,
+                        eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                        maximize=bool(group["maximize"]))
+            p._vc[0] += 1
 
 
 def _adamax_kernel(p, g, m, u, gbuf, tmp, *, clr, beta1, beta2, eps, weight_decay, maximize):
@@ -72,3 +71,23 @@ def _adamax_kernel(p, g, m, u, gbuf, tmp, *, clr, beta1, beta2, eps, weight_deca
     np.divide(m, u, out=tmp)                  # p <- p - clr * m / u
     tmp *= -clr
     p += tmp
+
+
+def _adamax_constants(*, clr, beta1, beta2, eps, weight_decay, maximize):
+    """The fused loop's constants, as ``_adamax_kernel`` computes them."""
+    return weight_decay, maximize, 1.0 - beta1, beta2, eps, -clr
+
+
+@fused_loop(_adamax_constants)
+def _adamax_loop(p, g, m, u, wd, maximize, c1, beta2, eps, neg_clr):
+    """``_adamax_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        gi = _grad_at(p[i], g[i], wd, maximize)
+        mi = _mean_at(m[i], gi, c1)
+        m[i] = mi
+        ui = u[i] * beta2
+        t = np.abs(gi) + eps
+        if t > ui or t != t:  # np.maximum: a NaN on either side wins
+            ui = t
+        u[i] = ui
+        p[i] = p[i] + mi / ui * neg_clr

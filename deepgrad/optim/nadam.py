@@ -1,9 +1,9 @@
 """NAdam: Adam with Nesterov momentum."""
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import (Optimizer, _adam_family_grad, _check_adam_options, _invalid, _scalar_state,
-                        _update_mean, _update_square_mean)
+from ._fused import fused_loop
+from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
+                        _invalid, _update_mean, _update_square_mean)
 
 
 class NAdam(Optimizer):
@@ -51,36 +51,28 @@ class NAdam(Optimizer):
         _check_adam_options(o)
         _invalid(0.0 <= o["momentum_decay"], "momentum_decay value", o["momentum_decay"])
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            beta1, beta2 = (float(b) for b in group["betas"])
-            lr, psi = float(group["lr"]), float(group["momentum_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["mu_product"] = _scalar_state(1.0)
-                    state["exp_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    state["exp_avg_sq"] = Tensor._make(np.zeros_like(p._data), p._device)
-                state["step"]._data += 1.0
-                step = float(state["step"]._data)
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * psi))
-                state["mu_product"]._data *= mu      # kept in the state's dtype, as torch
-                mu_product = float(state["mu_product"]._data)
-                self._apply(_nadam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
-                                            state["exp_avg_sq"]._data), 2,
-                            lr=lr, beta1=beta1, beta2=beta2, eps=float(group["eps"]),
-                            weight_decay=float(group["weight_decay"]),
-                            decoupled=bool(group["decoupled_weight_decay"]),
-                            maximize=bool(group["maximize"]), bc2=1.0 - beta2 ** step,
-                            g_scale=-lr * (1.0 - mu) / (1.0 - mu_product),
-                            m_scale=-lr * mu_next / (1.0 - mu_product * mu_next))
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        beta1, beta2 = (float(b) for b in group["betas"])
+        lr, psi = float(group["lr"]), float(group["momentum_decay"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._state_of(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
+            state["step"]._data += 1.0
+            step = float(state["step"]._data)
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * psi))
+            state["mu_product"]._data *= mu      # kept in the state's dtype, as torch
+            mu_product = float(state["mu_product"]._data)
+            self._apply(_nadam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                        state["exp_avg_sq"]._data), 2, loop=_nadam_loop,
+                        lr=lr, beta1=beta1, beta2=beta2, eps=float(group["eps"]),
+                        weight_decay=float(group["weight_decay"]),
+                        decoupled=bool(group["decoupled_weight_decay"]),
+                        maximize=bool(group["maximize"]), bc2=1.0 - beta2 ** step,
+                        g_scale=-lr * (1.0 - mu) / (1.0 - mu_product),
+                        m_scale=-lr * mu_next / (1.0 - mu_product * mu_next))
+            p._vc[0] += 1
 
 
 def _nadam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
@@ -98,3 +90,23 @@ def _nadam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay,
     np.divide(m, tmp, out=gbuf)
     gbuf *= m_scale
     p += gbuf
+
+
+def _nadam_constants(*, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc2, g_scale,
+                     m_scale):
+    """The fused loop's constants, as ``_nadam_kernel`` computes them."""
+    return (1.0 - lr * weight_decay if decoupled else 1.0, 0.0 if decoupled else weight_decay,
+            maximize, 1.0 - beta1, beta2, 1.0 - beta2, bc2, eps, g_scale, m_scale)
+
+
+@fused_loop(_nadam_constants)
+def _nadam_loop(p, g, m, v, decay, wd, maximize, c1, beta2, c2, bc2, eps, g_scale, m_scale):
+    """``_nadam_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        pi, gi, mi, vi = _adam_moments_at(p[i], g[i], m[i], v[i], decay, wd, maximize, c1,
+                                          beta2, c2)
+        m[i] = mi
+        v[i] = vi
+        d = np.sqrt(vi / bc2) + eps
+        pi = pi + gi / d * g_scale
+        p[i] = pi + mi / d * m_scale

@@ -15,37 +15,22 @@ param groups (0, 1, 2, ... in group order), so a saved state can be loaded into 
 freshly built optimiser over freshly built parameters and training resumes exactly
 where it stopped.
 
-Speed: the updates work on the raw arrays (``p._data``, ``p.grad._data``) with
-in-place NumPy ufuncs (``out=``) and reused scratch buffers; a large parameter is
-processed in blocks of ``_CHUNK`` elements so that the few arrays each block touches
-stay in the CPU cache between the ~10 passes of an update.
+Speed: each rule is written as an in-place *kernel* on raw arrays (``p._data``,
+``p.grad._data``, the state's arrays) and as a per-element loop that numba compiles
+when installed (``_fused.py``); ``_apply`` hands both to an ``UpdateRunner``
+(``_updates.py``), which runs the loop when it can, else the kernel, on large
+parameters in cache-sized blocks.
 """
 import copy
-import os
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ..autograd import grad_mode
 from ..dtypes import default_float_numpy
 from ..tensor import Tensor
-
-_CHUNK = 1 << 15  # elements per block of an in-place update (128 KiB of float32)
-_SMALL = 4096  # elements; below this per-call overhead, not memory traffic, dominates
-# Worker threads for large updates (opt-in): NumPy releases the GIL inside a ufunc's
-# loop, so the blocks of one parameter can be updated on several cores, as torch's CPU
-# kernels are. On a busy 2-core machine it measured slower than one thread, hence 1.
-NUM_THREADS = 1
-_pool = None
-
-
-def _thread_pool():
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 1)),
-                                   thread_name_prefix="deepgrad-optim")
-    return _pool
+from ._fused import element_function
+from ._updates import UpdateRunner
 
 
 class _RequiredParameter:
@@ -103,7 +88,7 @@ class Optimizer:
             (``{"params": [...], "lr": ...}``).
         defaults (dict): the default hyperparameters of every group.
 
-    Subclasses implement ``step(closure=None)`` and ``_validate(options)``.
+    Subclasses implement ``_update_group(group)`` (or all of ``step``) and ``_validate(options)``.
     """
 
     # LBFGS keeps flat vectors, not per-parameter arrays, in its state
@@ -114,7 +99,7 @@ class Optimizer:
         self.defaults = defaults
         self.state = defaultdict(dict)  # parameter -> its state (keyed by the tensor itself)
         self.param_groups = []
-        self._scratch = {}
+        self._runner = UpdateRunner()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -142,7 +127,7 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._scratch = {}
+        self._runner = UpdateRunner()
 
     # --- groups -------------------------------------------------------------
     def add_param_group(self, param_group):
@@ -202,7 +187,17 @@ class Optimizer:
                     g._vc[0] += 1
 
     def step(self, closure=None):
-        """Update the parameters once; ``closure`` re-evaluates the model and returns the loss."""
+        """Update the parameters once; ``closure`` re-evaluates the model and returns the loss.
+
+        Each group is handed to ``_update_group``, the rule of the subclass.
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group):
+        """Apply the update rule to the parameters of one group (overridden by each optimiser)."""
         raise NotImplementedError
 
     @staticmethod
@@ -213,63 +208,27 @@ class Optimizer:
         with grad_mode.enable_grad():
             return closure()
 
-    def _state_of(self, p, *buffers):
-        """``self.state[p]``, created on first use with a step count and zeroed buffers."""
+    def _state_of(self, p, *buffers, **scalars):
+        """``self.state[p]``, created on first use with a step count, the given 0-d
+        ``scalars`` (name=initial value) and zeroed ``buffers`` shaped as ``p``."""
         state = self.state.setdefault(p, {})
         if not state:
             state["step"] = _scalar_state(0.0)
+            for name, value in scalars.items():
+                state[name] = _scalar_state(value)
             for name in buffers:
                 state[name] = Tensor._make(np.zeros_like(p._data), p._device)
         return state
 
     # --- raw in-place kernels ------------------------------------------------
-    def _buffers(self, like, count, n):
-        """``count`` reusable scratch arrays of ``n`` elements of ``like``'s dtype."""
-        key = (like.dtype.str, type(like))
-        bufs = self._scratch.get(key)
-        if bufs is None or len(bufs) < count or bufs[0].size < n:
-            size = max(n, bufs[0].size if bufs else 0)
-            bufs = [np.empty_like(like, shape=(size,)) for _ in range(max(count, len(bufs or ())))]
-            self._scratch[key] = bufs
-        return [b[:n] for b in bufs[:count]]
+    def _apply(self, kernel, arrays, nbuf, loop=None, **scalars):
+        """Run ``kernel(*arrays, *scratch, **scalars)``, updating ``arrays`` in place.
 
-    def _apply(self, kernel, arrays, nbuf, **scalars):
-        """Run ``kernel(*arrays, *buffers, **scalars)`` in place.
-
-        ``arrays`` (parameter, gradient and state arrays of one shape; entries may be
-        None) are updated by the kernel; ``nbuf`` scratch arrays are lent to it. A large
-        contiguous NumPy parameter is cut into blocks of ``_CHUNK`` elements: an
-        elementwise kernel gives the same bits either way, but each block stays in cache.
-        With ``NUM_THREADS > 1`` the blocks are shared among worker threads.
+        ``arrays``: the parameter's array first, then its gradient and state arrays of
+        the same shape (entries may be None); ``nbuf`` scratch arrays are lent. ``loop``:
+        the same rule as a fused per-element loop (``_fused.py``), used when compiled.
         """
-        p = arrays[0]
-        n = p.size
-        if n <= _SMALL:  # small tensors: fresh scratch is cheaper than the bookkeeping
-            kernel(*arrays, *[np.empty_like(p) for _ in range(nbuf)], **scalars)
-            return
-        if (n <= _CHUNK or type(p) is not np.ndarray
-                or not all(a is None or a.flags.c_contiguous for a in arrays)):
-            # one call on the whole arrays (scratch arrays are contiguous whatever p's layout)
-            kernel(*arrays, *[b.reshape(p.shape) for b in self._buffers(p, nbuf, n)],
-                   **scalars)
-            return
-        flat = [None if a is None else a.reshape(-1) for a in arrays]
-        starts = range(0, n, _CHUNK)
-        workers = max(1, min(NUM_THREADS, len(starts) // 2))
-        bufs = self._buffers(p, nbuf * workers, _CHUNK)
-
-        def run(worker):  # each worker: every workers-th block, with its own scratch
-            own = bufs[worker * nbuf:(worker + 1) * nbuf]
-            for i in starts[worker::workers]:
-                j = min(n, i + _CHUNK)
-                kernel(*[None if a is None else a[i:j] for a in flat],
-                       *[b[:j - i] for b in own], **scalars)
-
-        if workers == 1:
-            run(0)
-            return
-        for f in [_thread_pool().submit(run, w) for w in range(workers)]:
-            f.result()
+        self._runner.run(kernel, arrays, nbuf, scalars, loop)
 
     # --- saving and resuming -------------------------------------------------
     def state_dict(self):
@@ -386,7 +345,40 @@ def _update_mean(m, g, beta, tmp):
 
 def _update_square_mean(v, g, beta, tmp):
     """Second moment: v <- beta v + (1 - beta) g^2."""
-    np.multiply(g, g, out=tmp)
+    np.square(g, out=tmp)
     tmp *= 1.0 - beta
     v *= beta
     v += tmp
+
+
+# The same three steps for one element, called by the fused loops (``_fused.py``);
+# the float operations and their order are the kernels' above, so the bits agree.
+@element_function
+def _grad_at(p, g, weight_decay, maximize):
+    """``_effective_grad`` at one element: -g if maximizing, plus weight_decay * p."""
+    if weight_decay != 0:
+        return p * weight_decay - g if maximize else p * weight_decay + g
+    return -g if maximize else g
+
+
+@element_function
+def _mean_at(m, g, one_minus_beta):
+    """``_update_mean`` at one element: m + (1 - beta)(g - m)."""
+    return m + (g - m) * one_minus_beta
+
+
+@element_function
+def _square_mean_at(v, g, beta, one_minus_beta):
+    """``_update_square_mean`` at one element: beta v + (1 - beta) g^2."""
+    return v * beta + g * g * one_minus_beta
+
+
+@element_function
+def _adam_moments_at(p, g, m, v, decay, weight_decay, maximize, one_minus_beta1, beta2,
+                     one_minus_beta2):
+    """The start of the Adam-like rules at one element, as their kernels begin: the
+    weight after decoupled decay, the gradient used, and the two new moments."""
+    p = p * decay
+    g = _grad_at(p, g, weight_decay, maximize)
+    return (p, g, _mean_at(m, g, one_minus_beta1),
+            _square_mean_at(v, g, beta2, one_minus_beta2))

@@ -1,8 +1,9 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import (Optimizer, _adam_family_grad, _check_adam_options, _update_mean,
-                        _update_square_mean)
+from ._fused import fused_loop
+from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
+                        _update_mean, _update_square_mean)
 
 
 class RAdam(Optimizer):
@@ -52,32 +53,29 @@ class RAdam(Optimizer):
     def _validate(self, o):
         _check_adam_options(o)
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            beta1, beta2 = (float(b) for b in group["betas"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self._state_of(p, "exp_avg", "exp_avg_sq")
-                state["step"]._data += 1.0
-                step = float(state["step"]._data)
-                bc2 = 1.0 - beta2 ** step
-                rho_inf = 2.0 / (1.0 - beta2) - 1.0
-                rho_t = rho_inf - 2.0 * step * beta2 ** step / bc2
-                rect = None
-                if rho_t > 5.0:
-                    rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
-                            / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
-                self._apply(_radam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
-                                            state["exp_avg_sq"]._data), 2,
-                            lr=float(group["lr"]), beta1=beta1, beta2=beta2,
-                            eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                            decoupled=bool(group["decoupled_weight_decay"]),
-                            maximize=bool(group["maximize"]), bc1=1.0 - beta1 ** step, bc2=bc2,
-                            rect=rect)
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        beta1, beta2 = (float(b) for b in group["betas"])
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._state_of(p, "exp_avg", "exp_avg_sq")
+            state["step"]._data += 1.0
+            step = float(state["step"]._data)
+            bc2 = 1.0 - beta2 ** step
+            rho_inf = 2.0 / (1.0 - beta2) - 1.0
+            rho_t = rho_inf - 2.0 * step * beta2 ** step / bc2
+            rect = None
+            if rho_t > 5.0:
+                rect = ((rho_t - 4.0) * (rho_t - 2.0) * rho_inf
+                        / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
+            self._apply(_radam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
+                                        state["exp_avg_sq"]._data), 2, loop=_radam_loop,
+                        lr=float(group["lr"]), beta1=beta1, beta2=beta2,
+                        eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                        decoupled=bool(group["decoupled_weight_decay"]),
+                        maximize=bool(group["maximize"]), bc1=1.0 - beta1 ** step, bc2=bc2,
+                        rect=rect)
+            p._vc[0] += 1
 
 
 def _radam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay, decoupled,
@@ -93,3 +91,25 @@ def _radam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay,
         np.divide(m, tmp, out=tmp)
         tmp *= -lr / bc1 * rect * bc2 ** 0.5
     p += tmp
+
+
+def _radam_constants(*, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc1, bc2,
+                     rect):
+    """The fused loop's constants, as ``_radam_kernel`` computes them."""
+    scale = -lr / bc1 if rect is None else -lr / bc1 * rect * bc2 ** 0.5
+    return (1.0 - lr * weight_decay if decoupled else 1.0, 0.0 if decoupled else weight_decay,
+            maximize, 1.0 - beta1, beta2, 1.0 - beta2, rect is not None, eps, scale)
+
+
+@fused_loop(_radam_constants)
+def _radam_loop(p, g, m, v, decay, wd, maximize, c1, beta2, c2, adaptive, eps, scale):
+    """``_radam_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        pi, gi, mi, vi = _adam_moments_at(p[i], g[i], m[i], v[i], decay, wd, maximize, c1,
+                                          beta2, c2)
+        m[i] = mi
+        v[i] = vi
+        if adaptive:
+            p[i] = pi + mi / (np.sqrt(vi) + eps) * scale
+        else:
+            p[i] = pi + mi * scale

@@ -1,8 +1,9 @@
 """RMSprop: divide the gradient by a running RMS of recent gradients."""
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _effective_grad, _invalid, _scalar_state
+from ._fused import fused_loop
+from .optimizer import (Optimizer, _effective_grad, _grad_at, _invalid, _mean_at, _square_mean_at,
+                        _update_mean, _update_square_mean)
 
 
 class RMSprop(Optimizer):
@@ -55,44 +56,30 @@ class RMSprop(Optimizer):
         _invalid(0.0 <= o["weight_decay"], "weight_decay value", o["weight_decay"])
         _invalid(0.0 <= o["alpha"], "alpha value", o["alpha"])
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            momentum, centered = float(group["momentum"]), bool(group["centered"])
-            scalars = dict(lr=float(group["lr"]), alpha=float(group["alpha"]),
-                           eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                           momentum=momentum, maximize=bool(group["maximize"]))
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.setdefault(p, {})
-                if not state:
-                    state["step"] = _scalar_state(0.0)
-                    state["square_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    if momentum > 0:
-                        state["momentum_buffer"] = Tensor._make(np.zeros_like(p._data), p._device)
-                    if centered:
-                        state["grad_avg"] = Tensor._make(np.zeros_like(p._data), p._device)
-                state["step"]._data += 1.0
-                buf = state["momentum_buffer"]._data if momentum > 0 else None
-                avg = state["grad_avg"]._data if centered else None
-                self._apply(_rmsprop_kernel, (p._data, p.grad._data, state["square_avg"]._data,
-                                              avg, buf), 3, **scalars)
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        momentum, centered = float(group["momentum"]), bool(group["centered"])
+        scalars = dict(lr=float(group["lr"]), alpha=float(group["alpha"]),
+                       eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                       momentum=momentum, maximize=bool(group["maximize"]))
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self._state_of(p, "square_avg", *(["momentum_buffer"] if momentum > 0 else []),
+                                   *(["grad_avg"] if centered else []))
+            state["step"]._data += 1.0
+            buf = state["momentum_buffer"]._data if momentum > 0 else None
+            avg = state["grad_avg"]._data if centered else None
+            self._apply(_rmsprop_kernel, (p._data, p.grad._data, state["square_avg"]._data,
+                                          avg, buf), 3, loop=_rmsprop_loop, **scalars)
+            p._vc[0] += 1
 
 
 def _rmsprop_kernel(p, g, v, a, b, gbuf, tmp, d, *, lr, alpha, eps, weight_decay, momentum,
                     maximize):
     g = _effective_grad(p, g, gbuf, weight_decay, maximize)
-    np.multiply(g, g, out=tmp)                # v <- alpha v + (1 - alpha) g^2
-    tmp *= 1.0 - alpha
-    v *= alpha
-    v += tmp
+    _update_square_mean(v, g, alpha, tmp)     # v <- alpha v + (1 - alpha) g^2
     if a is not None:
-        np.subtract(g, a, out=tmp)            # a <- a + (1 - alpha)(g - a)
-        tmp *= 1.0 - alpha
-        a += tmp
+        _update_mean(a, g, alpha, tmp)        # a <- alpha a + (1 - alpha) g
         np.multiply(a, a, out=d)              # d = sqrt(v - a^2) + eps
         np.subtract(v, d, out=d)
         np.sqrt(d, out=d)
@@ -107,3 +94,29 @@ def _rmsprop_kernel(p, g, v, a, b, gbuf, tmp, d, *, lr, alpha, eps, weight_decay
     else:
         tmp *= -lr
     p += tmp                                  # p <- p - lr * (b or g / d)
+
+
+def _rmsprop_constants(*, lr, alpha, eps, weight_decay, momentum, maximize):
+    """The fused loop's constants, as ``_rmsprop_kernel`` computes them."""
+    return weight_decay, maximize, alpha, 1.0 - alpha, eps, momentum, -lr
+
+
+@fused_loop(_rmsprop_constants)
+def _rmsprop_loop(p, g, v, a, b, wd, maximize, alpha, c, eps, momentum, neg_lr):
+    """``_rmsprop_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        gi = _grad_at(p[i], g[i], wd, maximize)
+        vi = _square_mean_at(v[i], gi, alpha, c)
+        v[i] = vi
+        if a is not None:  # centred: subtract the squared mean gradient
+            ai = _mean_at(a[i], gi, c)
+            a[i] = ai
+            d = np.sqrt(vi - ai * ai) + eps
+        else:
+            d = np.sqrt(vi) + eps
+        t = gi / d
+        if b is not None:  # momentum
+            bi = b[i] * momentum + t
+            b[i] = bi
+            t = bi
+        p[i] = p[i] + t * neg_lr

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _effective_grad, _invalid
+from ._fused import fused_loop
+from .optimizer import Optimizer, _effective_grad, _grad_at, _invalid
 
 
 class SGD(Optimizer):
@@ -77,28 +78,26 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening "
                              f"(got momentum={o['momentum']}, dampening={o['dampening']})")
 
-    def step(self, closure=None):
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            momentum = float(group["momentum"])
-            scalars = dict(lr=float(group["lr"]), momentum=momentum,
-                           dampening=float(group["dampening"]),
-                           weight_decay=float(group["weight_decay"]),
-                           nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                first = False
-                buf = None
-                if momentum != 0:
-                    state = self.state.setdefault(p, {})
-                    if state.get("momentum_buffer") is None:
-                        state["momentum_buffer"] = Tensor._make(np.empty_like(p._data), p._device)
-                        first = True
-                    buf = state["momentum_buffer"]._data
-                self._apply(_sgd_kernel, (p._data, p.grad._data, buf), 2, first=first, **scalars)
-                p._vc[0] += 1
-        return loss
+    def _update_group(self, group):
+        momentum = float(group["momentum"])
+        scalars = dict(lr=float(group["lr"]), momentum=momentum,
+                       dampening=float(group["dampening"]),
+                       weight_decay=float(group["weight_decay"]),
+                       nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            first = False
+            buf = None
+            if momentum != 0:
+                state = self.state.setdefault(p, {})
+                if state.get("momentum_buffer") is None:
+                    state["momentum_buffer"] = Tensor._make(np.empty_like(p._data), p._device)
+                    first = True
+                buf = state["momentum_buffer"]._data
+            self._apply(_sgd_kernel, (p._data, p.grad._data, buf), 2, loop=_sgd_loop, first=first,
+                        **scalars)
+            p._vc[0] += 1
 
 
 def _sgd_kernel(p, g, b, gbuf, tmp, *, lr, momentum, dampening, weight_decay, nesterov,
@@ -122,3 +121,26 @@ def _sgd_kernel(p, g, b, gbuf, tmp, *, lr, momentum, dampening, weight_decay, ne
             g = b
     np.multiply(g, -lr, out=tmp)               # p <- p - lr * g
     p += tmp
+
+
+def _sgd_constants(*, lr, momentum, dampening, weight_decay, nesterov, maximize, first):
+    """The fused loop's constants, as ``_sgd_kernel`` computes them."""
+    return (weight_decay, maximize, momentum, 1.0 - dampening, dampening != 0, nesterov,
+            first, -lr)
+
+
+@fused_loop(_sgd_constants)
+def _sgd_loop(p, g, b, wd, maximize, momentum, keep, damped, nesterov, first, neg_lr):
+    """``_sgd_kernel`` element by element: the same operations in the same order."""
+    for i in range(p.size):
+        gi = _grad_at(p[i], g[i], wd, maximize)
+        if b is not None:  # momentum
+            if first:
+                bi = gi
+            elif damped:
+                bi = b[i] * momentum + gi * keep
+            else:
+                bi = b[i] * momentum + gi
+            b[i] = bi
+            gi = bi * momentum + gi if nesterov else bi
+        p[i] = p[i] + gi * neg_lr

@@ -1,12 +1,13 @@
-"""Large parameters go through the blocked (and threaded) update path: same numbers as torch,
-and the same bits whatever the block size or thread count."""
+"""Large parameters go through the blocked NumPy kernels or the fused loops: same numbers as
+torch, and the same bits whatever the block size."""
 import numpy as np
 import pytest
 import torch
 
 import deepgrad
 import deepgrad.optim as optim
-import deepgrad.optim.optimizer as base
+import deepgrad.optim._fused as fused
+import deepgrad.optim._updates as updates
 
 from .common import float64  # noqa: F401
 
@@ -22,7 +23,7 @@ CONFIGS = [
     ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
     ("RAdam", dict(lr=0.05, betas=(0.8, 0.9))),
 ]
-SHAPE = (150, 201)  # 30,150 elements: 8 blocks of the 4096 the tests set base._CHUNK to
+SHAPE = (150, 201)  # 30,150 elements: 8 blocks of the 4096 the tests set updates.CHUNK to
 CHUNK = 4096
 STEPS = 6
 
@@ -42,15 +43,22 @@ def _run(lib, name, kw, values, scale, steps=STEPS, fortran=False):
     return p.detach().numpy().copy()
 
 
+def _small_blocks(monkeypatch, use_fused=False):
+    monkeypatch.setattr(updates, "CHUNK", CHUNK)
+    monkeypatch.setattr(fused, "ENABLED", use_fused)
+
+
 def _data(dtype):
     rng = np.random.default_rng(0)
     return rng.uniform(-1, 1, SHAPE).astype(dtype), rng.uniform(0.1, 2, SHAPE).astype(dtype)
 
 
+@pytest.mark.parametrize("use_fused", [False, True], ids=["numpy-kernels", "fused-loops"])
 @pytest.mark.parametrize("name,kw", CONFIGS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CONFIGS)])
-def test_blocked_update_matches_torch(name, kw, float64, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(base, "_CHUNK", CHUNK)
-    monkeypatch.setattr(base, "NUM_THREADS", 2)
+def test_large_update_matches_torch(name, kw, use_fused, float64, monkeypatch):  # noqa: F811
+    if use_fused:
+        pytest.importorskip("numba")
+    _small_blocks(monkeypatch, use_fused)
     values, scale = _data(np.float64)
     assert values.size > 7 * CHUNK
     ours = _run(deepgrad, name, kw, values, scale)
@@ -62,15 +70,11 @@ def test_blocked_update_matches_torch(name, kw, float64, monkeypatch):  # noqa: 
 
 
 @pytest.mark.parametrize("name,kw", CONFIGS, ids=[f"{c[0]}-{i}" for i, c in enumerate(CONFIGS)])
-def test_blocks_and_threads_do_not_change_bits(name, kw, monkeypatch):
+def test_blocks_do_not_change_bits(name, kw, monkeypatch):
     values, scale = _data(np.float32)
-    monkeypatch.setattr(base, "_CHUNK", CHUNK)
-    monkeypatch.setattr(base, "NUM_THREADS", 1)
-    one_thread = _run(deepgrad, name, kw, values, scale, steps=3)
-    monkeypatch.setattr(base, "NUM_THREADS", 2)
-    two_threads = _run(deepgrad, name, kw, values, scale, steps=3)
-    monkeypatch.setattr(base, "_CHUNK", 10 ** 9)  # one block: the whole array at once
+    _small_blocks(monkeypatch)
+    blocked = _run(deepgrad, name, kw, values, scale, steps=3)
+    monkeypatch.setattr(updates, "CHUNK", 10 ** 9)  # one block: the whole array at once
     whole = _run(deepgrad, name, kw, values, scale, steps=3)
-    assert one_thread.dtype == np.float32
-    assert np.array_equal(one_thread, two_threads)
-    assert np.array_equal(one_thread, whole)
+    assert blocked.dtype == np.float32
+    assert np.array_equal(blocked, whole)
