@@ -72,6 +72,13 @@ class NumpyAdam:
         p += buf
 
 
+def show(times, scale=1e3, unit="ms"):
+    """One line per contender: time per step and deepgrad's time over it."""
+    for k, v in times.items():
+        ratio = "" if k == "deepgrad" else f"   deepgrad / {k} = {times['deepgrad'] / v:.2f}"
+        print(f"  {k:14s} {scale * v:8.3f} {unit}/step{ratio}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
@@ -141,10 +148,9 @@ def main():
     print(f"  deepgrad: fused loops (numba) {'used' if fused_used else 'NOT AVAILABLE'}; "
           "deepgrad-numpy: its NumPy kernels")
     print(f"  ({machine}, load average {os.getloadavg()[0]:.2f})")
-    for k, v in times.items():
-        ratio = "" if k == "deepgrad" else f"   deepgrad / {k} = {times['deepgrad'] / v:.2f}"
-        print(f"  {k:14s} {1e3 * v:7.3f} ms/step{ratio}")
+    show(times)
     training_steps(torch, threads, args.repeats)
+    small_model_steps(torch, threads, args.repeats)
 
 
 def training_steps(torch, threads, repeats, batch=64):
@@ -181,9 +187,34 @@ def training_steps(torch, threads, repeats, batch=64):
     fused_loops.ENABLED = True
     print(f"\nTraining step of that MLP (forward, backward, Adam), batch {batch}, "
           f"torch with {threads} threads, deepgrad with OpenBLAS's default")
-    for k, v in times.items():
-        ratio = "" if k == "deepgrad" else f"   deepgrad / {k} = {times['deepgrad'] / v:.2f}"
-        print(f"  {k:14s} {1e3 * v:7.3f} ms/step{ratio}")
+    show(times)
+
+
+
+def small_model_steps(torch, threads, repeats, shapes=((32, 64), (32,), (10, 32), (10,))):
+    """Adam on a tiny model (an MLP 64-32-10): per-parameter overhead, not memory, counts."""
+    rng = np.random.default_rng(2)
+    values = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+
+    def adam(lib, fused=True):
+        params = [lib.tensor(v, requires_grad=True) for v in values]
+        for p in params:
+            p.grad = lib.tensor(np.ones_like(p.detach().numpy()))
+        opt = lib.optim.Adam(params, lr=LR)
+
+        def step():
+            if lib is deepgrad:
+                fused_loops.ENABLED = fused
+            opt.step()
+        return step
+
+    torch.set_num_threads(threads)
+    times = compare({"deepgrad": adam(deepgrad), "deepgrad-numpy": adam(deepgrad, False),
+                     "torch": adam(torch)}, repeats=repeats, min_time=0.1)
+    fused_loops.ENABLED = True
+    print(f"\nAdam step on a tiny model: {sum(v.size for v in values):,} parameters in "
+          f"{len(shapes)} tensors (MLP 64-32-10)")
+    show(times, 1e6, "us")
 
 
 if __name__ == "__main__":
