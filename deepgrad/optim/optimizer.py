@@ -30,6 +30,8 @@ from ..autograd import grad_mode
 from ..dtypes import default_float_numpy
 from ..tensor import Tensor
 from ._fused import element_function
+from ._hooks import (OptimizerHooks, register_optimizer_step_post_hook,  # noqa: F401 - as torch
+                     register_optimizer_step_pre_hook, with_step_hooks)
 from ._updates import UpdateRunner
 
 
@@ -80,7 +82,7 @@ def _scalar_state(value):
     return Tensor._make(np.array(value, dtype=default_float_numpy()))
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class of all optimisers.
 
     Args:
@@ -89,12 +91,19 @@ class Optimizer:
         defaults (dict): the default hyperparameters of every group.
 
     Subclasses implement ``_update_group(group)`` (or all of ``step``) and ``_validate(options)``.
+    Hooks can run around each step and around saving and loading (``_hooks.py``).
     """
 
     # LBFGS keeps flat vectors, not per-parameter arrays, in its state
     _state_matches_params = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # a subclass's own step runs the step hooks too
+            cls.step = with_step_hooks(cls.__dict__["step"])
+
     def __init__(self, params, defaults):
+        self._init_hooks()
         self._validate(defaults)
         self.defaults = defaults
         self.state = defaultdict(dict)  # parameter -> its state (keyed by the tensor itself)
@@ -128,6 +137,7 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._runner = UpdateRunner()
+        self._init_hooks()  # hooks are not saved, as in torch
 
     # --- groups -------------------------------------------------------------
     def add_param_group(self, param_group):
@@ -186,6 +196,7 @@ class Optimizer:
                         g._data = np.zeros_like(g._data)
                     g._vc[0] += 1
 
+    @with_step_hooks
     def step(self, closure=None):
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss.
 
@@ -237,6 +248,9 @@ class Optimizer:
         Parameters are replaced by their position in the param groups; every array is
         copied, so later steps do not change a saved state.
         """
+        return self._state_dict_with_hooks(self._pack_state)
+
+    def _pack_state(self):
         index = {}
         groups = []
         for group in self.param_groups:
@@ -259,6 +273,9 @@ class Optimizer:
         The saved groups must match this optimiser's groups in number and size; on any
         error nothing is changed.
         """
+        self._load_state_dict_with_hooks(state_dict, self._unpack_state)
+
+    def _unpack_state(self, state_dict):
         if not isinstance(state_dict, dict) or "state" not in state_dict \
                 or "param_groups" not in state_dict:
             raise ValueError("optimizer state_dict must be a dict with 'state' and "
@@ -266,7 +283,8 @@ class Optimizer:
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups: "
-                             f"{len(saved_groups)} saved, {len(self.param_groups)} in the optimizer")
+                             f"{len(saved_groups)} saved, {len(self.param_groups)} in the "
+                             "optimizer")
         for i, (g, s) in enumerate(zip(self.param_groups, saved_groups)):
             if len(g["params"]) != len(s["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't match "

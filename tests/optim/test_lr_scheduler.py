@@ -205,7 +205,8 @@ def test_scheduler_errors():
     with pytest.raises(ValueError, match="momentum or beta1"):
         dls.CyclicLR(adagrad, base_lr=0.01, max_lr=0.1)
     one = dls.OneCycleLR(opt, max_lr=0.1, total_steps=3)
-    for _ in range(3):  # epochs 1, 2, 3 of a 3-step cycle are allowed (torch's rule)
-        one.step()
+    with pytest.warns(UserWarning, match="before the first optimizer.step"):
+        for _ in range(3):  # epochs 1, 2, 3 of a 3-step cycle are allowed (torch's rule)
+            one.step()
     with pytest.raises(ValueError, match="Tried to step 4 times"):
         one.step()

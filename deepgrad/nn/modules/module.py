@@ -30,7 +30,7 @@ from ...tensor import Tensor
 from ..parameter import Buffer, Parameter
 from . import _state
 from ._device import DeviceMixin
-from ._hooks import RemovableHandle
+from ...utils.hooks import RemovableHandle
 
 
 class Module(DeviceMixin):

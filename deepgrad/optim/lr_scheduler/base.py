@@ -1,5 +1,6 @@
 """The LRScheduler base class and the helpers the schedules share."""
 import copy
+import warnings
 
 from ..optimizer import Optimizer
 
@@ -82,6 +83,10 @@ class LRScheduler:
         ``epoch`` (deprecated in torch) jumps to that epoch, using the schedule's closed
         form where it has one.
         """
+        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("lr_scheduler.step() was called before the first optimizer.step(): "
+                          "call optimizer.step() first, or the schedule's first learning rate "
+                          "is never used", UserWarning, stacklevel=2)
         self._step_count += 1
         self._update_lr(epoch)
 

@@ -1,4 +1,4 @@
-"""The handle returned by ``Module.register_*_hook``."""
+"""``RemovableHandle``, returned by every ``register_*_hook`` (as ``torch.utils.hooks``)."""
 
 
 class RemovableHandle:
