@@ -2,8 +2,8 @@
 import numpy as np
 
 from ._fused import fused_loop
-from .optimizer import (Optimizer, _effective_grad, _grad_at, _invalid, _square_mean_at,
-                        _update_square_mean)
+from .optimizer import (Optimizer, _check_implementation_flags, _effective_grad, _grad_at,
+                        _invalid, _square_mean_at, _update_square_mean)
 
 
 class Adadelta(Optimizer):
@@ -37,7 +37,10 @@ class Adadelta(Optimizer):
     Reference: Zeiler (2012), "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701.
     """
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 capturable=False, maximize=False, differentiable=False):
+        _check_implementation_flags(foreach=foreach, capturable=capturable,
+                                    differentiable=differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

@@ -3,7 +3,8 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._fused import fused_loop
-from .optimizer import Optimizer, _effective_grad, _grad_at, _invalid, _scalar_state
+from .optimizer import (Optimizer, _check_implementation_flags, _effective_grad, _grad_at,
+                        _invalid, _scalar_state)
 
 
 class Adagrad(Optimizer):
@@ -40,7 +41,8 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+        _check_implementation_flags(foreach=foreach, fused=fused, differentiable=differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, maximize=maximize)
         super().__init__(params, defaults)

@@ -3,7 +3,7 @@ import numpy as np
 
 from ._fused import fused_loop
 from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
-                        _update_mean, _update_square_mean)
+                        _check_implementation_flags, _update_mean, _update_square_mean)
 
 
 class Adam(Optimizer):
@@ -49,7 +49,10 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_implementation_flags(foreach=foreach, fused=fused, capturable=capturable,
+                                    differentiable=differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)

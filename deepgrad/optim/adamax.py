@@ -2,8 +2,8 @@
 import numpy as np
 
 from ._fused import fused_loop
-from .optimizer import (Optimizer, _check_adam_options, _effective_grad, _grad_at, _mean_at,
-                        _update_mean)
+from .optimizer import (Optimizer, _check_adam_options, _check_implementation_flags,
+                        _effective_grad, _grad_at, _mean_at, _update_mean)
 
 
 class Adamax(Optimizer):
@@ -36,8 +36,10 @@ class Adamax(Optimizer):
     Reference: Kingma & Ba (2015), "Adam: A Method for Stochastic Optimization", ICLR, sec. 7.1.
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *,
-                 maximize=False):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_implementation_flags(foreach=foreach, capturable=capturable,
+                                    differentiable=differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 

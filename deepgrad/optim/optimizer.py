@@ -69,6 +69,28 @@ def _copy_value(v):
     return copy.deepcopy(v)
 
 
+def _check_implementation_flags(foreach=None, fused=None, capturable=False,
+                                differentiable=False):
+    """Accept torch's switches between implementations of a rule, so torch code runs as is.
+
+    ``foreach`` and ``fused`` choose how torch loops over the tensors; deepgrad always
+    takes its own fastest way (the compiled loops when numba is installed), with the
+    same numbers, so they change nothing here. ``capturable`` (CUDA-graph capture) and
+    ``differentiable`` (autograd through the update) are not implemented: True raises.
+    """
+    for name, value in (("foreach", foreach), ("fused", fused)):
+        if value not in (None, True, False):
+            raise ValueError(f"{name} must be None, True or False, got {value!r}")
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if capturable:
+        raise NotImplementedError("capturable=True (CUDA-graph capture of the step) is not "
+                                  "supported by deepgrad")
+    if differentiable:
+        raise NotImplementedError("differentiable=True (autograd through optimizer.step()) is "
+                                  "not supported by deepgrad")
+
+
 def _check_adam_options(o):
     """Validate lr, eps, betas and weight_decay, shared by the Adam family."""
     _invalid(0.0 <= o["lr"], "learning rate", o["lr"])
@@ -86,9 +108,15 @@ class Optimizer(OptimizerHooks):
     """Base class of all optimisers.
 
     Args:
-        params: an iterable of Tensors, or of dicts defining parameter groups
-            (``{"params": [...], "lr": ...}``).
+        params: an iterable of Tensors, of ``(name, Tensor)`` pairs (``named_parameters()``:
+            each group then lists its ``"param_names"``), or of dicts defining parameter
+            groups (``{"params": [...], "lr": ...}``).
         defaults (dict): the default hyperparameters of every group.
+
+    Every optimiser takes torch's arguments in torch's order, including its
+    implementation switches: ``foreach`` and ``fused`` are accepted and change nothing
+    (deepgrad picks its fastest way itself), ``capturable=True`` and
+    ``differentiable=True`` raise NotImplementedError.
 
     Subclasses implement ``_update_group(group)`` (or all of ``step``) and ``_validate(options)``.
     Hooks can run around each step and around saving and loading (``_hooks.py``).
@@ -155,6 +183,13 @@ class Optimizer(OptimizerHooks):
                             "but the ordering of tensors in sets will change between runs. "
                             "Please use a list instead.")
         group["params"] = list(params)
+        named = [p for p in group["params"] if isinstance(p, tuple)]
+        if named:  # (name, tensor) pairs, as model.named_parameters() gives
+            if len(named) != len(group["params"]) or any(len(p) != 2 for p in named):
+                raise ValueError("all optimizer params should be with/without names: give only "
+                                 "tensors or only (name, tensor) pairs")
+            group["param_names"] = [name for name, _ in named]
+            group["params"] = [p for _, p in named]
         for p in group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
@@ -171,6 +206,10 @@ class Optimizer(OptimizerHooks):
         if len(ids) != len(group["params"]):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
         for other in self.param_groups:
+            if ("param_names" in group) != ("param_names" in other):
+                raise ValueError("all optimizer param groups should be with/without names: cannot "
+                                 "add a group " + ("with" if "param_names" in group else "without")
+                                 + " names to this optimizer")
             if any(id(p) in ids for p in other["params"]):
                 raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
@@ -304,6 +343,8 @@ class Optimizer(OptimizerHooks):
         for g, s in zip(self.param_groups, saved_groups):
             ng = {k: _copy_value(v) for k, v in s.items() if k != "params"}
             ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:  # as torch: saved names win
+                ng["param_names"] = g["param_names"]
             new_groups.append(ng)
         self.state = state
         self.param_groups = new_groups

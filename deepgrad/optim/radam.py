@@ -3,7 +3,7 @@ import numpy as np
 
 from ._fused import fused_loop
 from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
-                        _update_mean, _update_square_mean)
+                        _check_implementation_flags, _update_mean, _update_square_mean)
 
 
 class RAdam(Optimizer):
@@ -45,7 +45,10 @@ class RAdam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        _check_implementation_flags(foreach=foreach, capturable=capturable,
+                                    differentiable=differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
         super().__init__(params, defaults)

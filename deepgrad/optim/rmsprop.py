@@ -2,8 +2,8 @@
 import numpy as np
 
 from ._fused import fused_loop
-from .optimizer import (Optimizer, _effective_grad, _grad_at, _invalid, _mean_at, _square_mean_at,
-                        _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _check_implementation_flags, _effective_grad, _grad_at,
+                        _invalid, _mean_at, _square_mean_at, _update_mean, _update_square_mean)
 
 
 class RMSprop(Optimizer):
@@ -44,7 +44,10 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check_implementation_flags(foreach=foreach, capturable=capturable,
+                                    differentiable=differentiable)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)

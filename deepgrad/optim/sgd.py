@@ -3,7 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._fused import fused_loop
-from .optimizer import Optimizer, _effective_grad, _grad_at, _invalid
+from .optimizer import Optimizer, _check_implementation_flags, _effective_grad, _grad_at, _invalid
 
 
 class SGD(Optimizer):
@@ -65,7 +65,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False, fused=None):
+        _check_implementation_flags(foreach=foreach, fused=fused, differentiable=differentiable)
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)
