@@ -3,7 +3,7 @@
 A NumPy kernel such as Adam's makes ~12 passes over its arrays, one per ufunc call
 (``m *= beta1``, ``np.sqrt(v, out=tmp)``, ...). The same rule written as a loop over the
 elements reads ``p, g, m, v`` once and writes ``p, m, v`` once; compiled to machine
-code it runs 3-5x faster than the twelve passes. numba compiles such a loop
+code it runs about 3x faster than the twelve passes (``bench/RESULTS.md``). numba compiles such a loop
 from plain Python when it is installed (``pip install deepgrad[fast]``); without it,
 or with the environment variable ``DEEPGRAD_FUSED=0``, the NumPy kernels run.
 
@@ -97,14 +97,15 @@ class FusedLoop:
             if a is not None and (type(a) is not np.ndarray or a.dtype != dtype
                                   or not a.flags.c_contiguous):
                 return None
-        key = (dtype, *[a is None for a in arrays], *scalars.values())
+        missing = tuple(a is None for a in arrays)
+        key = (dtype, missing, *scalars.values())
         last_key, last_kernel = self._last  # the parameters of a group share one kernel
         if key == last_key:
             return last_kernel
         cast = dtype.type  # Python float -> float32 rounds exactly as NumPy's weak scalars
         consts = tuple(c if isinstance(c, bool) else cast(c)
                        for c in self.constants(**scalars))
-        compiled = self._compiled_for(dtype, [a is None for a in arrays], consts)
+        compiled = self._compiled_for(dtype, missing, consts)
         kernel = None if compiled is None else (lambda *flat: compiled(*flat, *consts))
         self._last = (key, kernel)  # one assignment: safe if two threads ask at once
         return kernel
@@ -113,7 +114,7 @@ class FusedLoop:
         """The compiled loop, after compiling it for this signature on empty arrays (numba
         compiles on the first call; a failure there must happen before any update)."""
         global _numba_failed
-        key = (dtype.str, tuple(missing))
+        key = (dtype.str, missing)
         if key in self._ready:
             return self._compiled
         jit = _jit()

@@ -34,7 +34,7 @@ def _run(name, kw, dtype, use_fused, steps=8, fortran=False):
         values[3] = np.asfortranarray(values[3])
     params = [deepgrad.Tensor._make(v).requires_grad_() for v in values]
     opt = getattr(optim, name)(params, **kw)
-    fused.ENABLED = use_fused
+    previous, fused.ENABLED = fused.ENABLED, use_fused
     try:
         for step in range(steps):
             opt.zero_grad()
@@ -42,7 +42,7 @@ def _run(name, kw, dtype, use_fused, steps=8, fortran=False):
             loss.backward()
             opt.step()
     finally:
-        fused.ENABLED = True
+        fused.ENABLED = previous
     return [p.detach().numpy().copy() for p in params], opt
 
 
@@ -123,19 +123,16 @@ def test_a_loop_numba_cannot_compile_warns_and_falls_back(monkeypatch):
     assert all(np.array_equal(a, b) for a, b in zip(ours, theirs))
 
 
-def test_nan_and_inf_propagate_as_in_numpy():
+def test_nan_and_inf_propagate_as_in_numpy(monkeypatch):
     for use_fused in (True, False):
         p = deepgrad.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
         opt = optim.Adam([p], lr=0.1, amsgrad=True)
-        fused.ENABLED = use_fused
-        try:
-            with np.errstate(invalid="ignore"):  # the NumPy kernels warn of the NaNs
-                p.grad = deepgrad.tensor([np.nan, np.inf, -np.inf, 1.0])
-                opt.step()
-                p.grad = deepgrad.tensor([1.0, 1.0, 1.0, np.nan])
-                opt.step()
-        finally:
-            fused.ENABLED = True
+        monkeypatch.setattr(fused, "ENABLED", use_fused)
+        with np.errstate(invalid="ignore"):  # the NumPy kernels warn of the NaNs
+            p.grad = deepgrad.tensor([np.nan, np.inf, -np.inf, 1.0])
+            opt.step()
+            p.grad = deepgrad.tensor([1.0, 1.0, 1.0, np.nan])
+            opt.step()
         result = (p.detach().numpy().copy(), opt.state[p]["max_exp_avg_sq"].numpy().copy())
         if use_fused:
             with_loop = result
