@@ -18,10 +18,12 @@ SHAPES = [(3,), (), (40, 70), (300, 101), (5000,)]
 
 def _loop_of(name):
     """The fused loop an optimiser uses, or None (its NumPy kernel only)."""
-    from deepgrad.optim import adadelta, adagrad, adam, adamax, nadam, radam, rmsprop, sgd  # noqa: PLC0415
+    from deepgrad.optim import (adadelta, adagrad, adam, adamax, asgd, nadam,  # noqa: PLC0415
+                                radam, rmsprop, rprop, sgd)
 
     return {"SGD": sgd._sgd_loop, "Adagrad": adagrad._adagrad_loop,
             "Adadelta": adadelta._adadelta_loop, "RMSprop": rmsprop._rmsprop_loop,
+            "Rprop": rprop._rprop_loop, "ASGD": asgd._asgd_loop,
             "Adam": adam._adam_loop, "AdamW": adam._adam_loop, "Adamax": adamax._adamax_loop,
             "NAdam": nadam._nadam_loop, "RAdam": radam._radam_loop}.get(name)
 
@@ -59,6 +61,9 @@ EXTRA = [
     ("Adamax", dict(lr=0.05, maximize=True)),
     ("NAdam", dict(lr=0.05, weight_decay=0.1, maximize=True)),
     ("RAdam", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1, decoupled_weight_decay=True)),
+    ("Rprop", dict(lr=0.05)),
+    ("Rprop", dict(lr=0.02, etas=(0.3, 1.6), step_sizes=(1e-3, 0.1), maximize=True)),
+    ("ASGD", dict(lr=0.05)),
 ]
 LOOPED = [(n, kw) for n, kw in CONFIGS + EXTRA if _loop_of(n) is not None]
 

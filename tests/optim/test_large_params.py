@@ -22,6 +22,8 @@ CONFIGS = [
     ("Adamax", dict(lr=0.05, weight_decay=0.1)),
     ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
     ("RAdam", dict(lr=0.05, betas=(0.8, 0.9))),
+    ("Rprop", dict(lr=0.02, etas=(0.4, 1.3))),
+    ("ASGD", dict(lr=0.05, lambd=0.5, alpha=0.5, t0=2, weight_decay=0.1, maximize=True)),
 ]
 SHAPE = (150, 201)  # 30,150 elements: 8 blocks of the 4096 the tests set updates.CHUNK to
 CHUNK = 4096
