@@ -14,7 +14,7 @@ from ..autograd.function import ArrayFunction
 from .arithmetic import sum_to
 from .shape import reshape, transpose, unsqueeze, squeeze
 from . import shape as _shape
-from ._util import broadcast_shapes, operands
+from ._util import broadcast_shapes
 
 
 class Matmul(ArrayFunction):
@@ -57,6 +57,12 @@ def _shape_error(a, b):
                         f"{list(sb)} ({sa[-1]} != {sb[-2] if len(sb) > 1 else sb[0]})")
 
 
+def _dtype_error(a, b):
+    # as torch: products never promote (a silent float64 leak would double time and memory)
+    return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != "
+                        f"{b.dtype}")
+
+
 def matmul(a, b):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
     ad, bd = a._data, b._data
@@ -67,7 +73,7 @@ def matmul(a, b):
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{na}D and {nb}D")
     if ad.dtype != bd.dtype:
-        a, b = operands(a, b)
+        raise _dtype_error(a, b)
     inner_b = bd.shape[-2] if nb > 1 else bd.shape[0]
     if ad.shape[-1] != inner_b:
         raise _shape_error(a, b)
@@ -127,6 +133,8 @@ def dot(a, b):
     if a._data.shape != b._data.shape:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._data.shape[0]}] and "
                            f"src [{b._data.shape[0]}] to have the same number of elements")
+    if a._data.dtype != b._data.dtype:
+        raise _dtype_error(a, b)
     return Dot.apply(a, b)
 
 

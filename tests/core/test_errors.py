@@ -18,6 +18,21 @@ def test_matmul_mismatch_names_both_shapes():
         deepgrad.ones(2, 3, 4) @ deepgrad.ones(2, 5, 6)
 
 
+@pytest.mark.parametrize("shapes,fn", [(((4, 6), (6, 7)), "matmul"), (((2, 3, 4), (4, 5)), "matmul"),
+                                       (((3,), (3, 4)), "matmul"), (((2, 3), (3,)), "mv"),
+                                       (((3,), (3,)), "dot"), (((3,), (3,)), "inner")])
+def test_products_of_mixed_dtypes_raise_as_torch(shapes, fn):
+    import torch  # noqa: PLC0415 - the oracle: it refuses these too
+
+    for lib in (deepgrad, torch):
+        a, b = lib.ones(*shapes[0]), lib.ones(*shapes[1], dtype=lib.float64)
+        with pytest.raises(RuntimeError, match="same dtype"):
+            getattr(lib, fn)(a, b)
+    with pytest.raises(RuntimeError, match="deepgrad.float32 != deepgrad.float64"):
+        getattr(deepgrad, fn)(deepgrad.ones(*shapes[0]),
+                              deepgrad.ones(*shapes[1], dtype=deepgrad.float64))
+
+
 def test_reshape_and_cat_errors():
     with pytest.raises(RuntimeError, match="invalid for input of size 6"):
         deepgrad.ones(2, 3).reshape(4, 2)
