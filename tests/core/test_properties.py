@@ -60,3 +60,26 @@ def test_reductions_over_any_axes_match_torch(case, keepdim, op, seed):
     d_out.sum().backward()
     t_out.sum().backward()
     assert_close(dx.grad, tx.grad)
+
+
+@FAST
+@given(case=array_and_axes(), keepdim=st.booleans(), op=st.sampled_from(["sum", "mean"]),
+       scale=st.sampled_from([1, 4097]), seed=st.integers(0, 2**16))
+def test_sum_and_mean_gradients_small_and_large(case, keepdim, op, scale, seed):
+    """Both ways the backward of sum/mean broadcasts a gradient: written out (small
+    inputs) and as a view (inputs over 4096 elements), with double backward."""
+    shape, axes = case
+    shape = (shape[0] * scale,) + shape[1:]  # scale 4097: always over 4096 elements
+    rng = np.random.default_rng(seed)
+    x, w = rng.standard_normal(shape), rng.standard_normal(shape)
+    dx, tx = deepgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    # f = sum(reduce(x)^2): its gradient 2 reduce(x) broadcast back depends on x, so the
+    # second-order pass runs through the backward of the broadcast (a sum) as well
+    (dg_,) = deepgrad.autograd.grad((getattr(dx, op)(axes, keepdim=keepdim) ** 2).sum(), dx,
+                                    create_graph=True)
+    (tg,) = torch.autograd.grad((getattr(tx, op)(axes, keepdim=keepdim) ** 2).sum(), tx,
+                                create_graph=True)
+    assert_close(dg_, tg)
+    (dg_ * deepgrad.tensor(w)).sum().backward()
+    (tg * torch.tensor(w)).sum().backward()
+    assert_close(dx.grad, tx.grad)
