@@ -3,9 +3,10 @@
 A NumPy kernel such as Adam's makes ~12 passes over its arrays, one per ufunc call
 (``m *= beta1``, ``np.sqrt(v, out=tmp)``, ...). The same rule written as a loop over the
 elements reads ``p, g, m, v`` once and writes ``p, m, v`` once; compiled to machine
-code it runs about 3x faster than the twelve passes (``bench/RESULTS.md``). numba compiles such a loop
-from plain Python when it is installed (``pip install deepgrad[fast]``); without it,
-or with the environment variable ``DEEPGRAD_FUSED=0``, the NumPy kernels run.
+code it runs about 3x faster than the twelve passes (``bench/RESULTS.md``). numba
+compiles such a loop from plain Python when it is installed (``pip install
+deepgrad[fast]``); without it, or with the environment variable ``DEEPGRAD_FUSED=0``,
+the NumPy kernels run.
 
 Each loop performs the same float operations in the same order as its NumPy kernel,
 on scalars of the arrays' dtype (cast from Python floats exactly as NumPy casts them),

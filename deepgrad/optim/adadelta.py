@@ -58,7 +58,7 @@ class Adadelta(Optimizer):
             if p.grad is None:
                 continue
             state = self._state_of(p, "square_avg", "acc_delta")
-            state["step"]._data += 1.0
+            self._advance(state)
             self._apply(_adadelta_kernel, (p._data, p.grad._data, state["square_avg"]._data,
                                            state["acc_delta"]._data), 3, loop=_adadelta_loop,
                         **scalars)

@@ -97,8 +97,7 @@ class Adafactor(Optimizer):
                 for name in ("row_var", "col_var") if len(shape) > 1 else ("variance",):
                     state[name] = Tensor._make(
                         np.zeros_like(p.grad._data, shape=_state_shape(shape, name)), p._device)
-            state["step"]._data += 1.0
-            t = float(state["step"]._data)
+            t = self._advance(state)
             rho = min(lr, 1.0 / t ** 0.5)
             alpha = max(float(eps2), _rms(p._data)) * rho
             if wd != 0:

@@ -72,8 +72,7 @@ class Adagrad(Optimizer):
             if p.grad is None:
                 continue
             state = self._init_state(p, group)
-            state["step"]._data += 1.0
-            step = float(state["step"]._data)
+            step = self._advance(state)
             self._apply(_adagrad_kernel, (p._data, p.grad._data, state["sum"]._data), 2,
                         loop=_adagrad_loop,
                         clr=lr / (1.0 + (step - 1.0) * lr_decay), eps=float(group["eps"]),

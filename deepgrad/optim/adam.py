@@ -2,8 +2,9 @@
 import numpy as np
 
 from ._fused import fused_loop
-from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
-                        _check_implementation_flags, _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _adam_family_constants, _adam_family_grad, _adam_family_scalars,
+                        _adam_moments_at, _check_adam_options, _check_implementation_flags,
+                        _update_mean, _update_square_mean)
 
 
 class Adam(Optimizer):
@@ -61,19 +62,15 @@ class Adam(Optimizer):
         _check_adam_options(o)
 
     def _update_group(self, group):
-        beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad = bool(group["amsgrad"])
-        scalars = dict(lr=float(group["lr"]), beta1=beta1, beta2=beta2,
-                       eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                       decoupled=bool(group["decoupled_weight_decay"]),
-                       maximize=bool(group["maximize"]))
+        scalars = _adam_family_scalars(group)
+        beta1, beta2 = scalars["beta1"], scalars["beta2"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self._state_of(p, "exp_avg", "exp_avg_sq",
                                    *(["max_exp_avg_sq"] if amsgrad else []))
-            state["step"]._data += 1.0
-            step = float(state["step"]._data)
+            step = self._advance(state)
             vmax = state["max_exp_avg_sq"]._data if amsgrad else None
             self._apply(_adam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
                                        state["exp_avg_sq"]._data, vmax), 2, loop=_adam_loop,
@@ -100,9 +97,7 @@ def _adam_kernel(p, g, m, v, vmax, gbuf, tmp, *, lr, beta1, beta2, eps, weight_d
 def _adam_constants(*, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc1, bc2):
     """The fused loop's constants, as ``_adam_kernel`` computes them."""
     bc2_sqrt = bc2 ** 0.5
-    return (1.0 - lr * weight_decay if decoupled else 1.0,  # decay of the weights (AdamW)
-            0.0 if decoupled else weight_decay,             # L2 penalty added to the gradient
-            maximize, 1.0 - beta1, beta2, 1.0 - beta2,
+    return (*_adam_family_constants(lr, beta1, beta2, weight_decay, decoupled, maximize),
             eps * bc2_sqrt, -lr * bc2_sqrt / bc1)
 
 

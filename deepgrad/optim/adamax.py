@@ -53,8 +53,7 @@ class Adamax(Optimizer):
             if p.grad is None:
                 continue
             state = self._state_of(p, "exp_avg", "exp_inf")
-            state["step"]._data += 1.0
-            step = float(state["step"]._data)
+            step = self._advance(state)
             self._apply(_adamax_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
                                          state["exp_inf"]._data), 2, loop=_adamax_loop,
                         clr=lr / (1.0 - beta1 ** step), beta1=beta1, beta2=beta2,

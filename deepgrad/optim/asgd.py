@@ -72,8 +72,7 @@ class ASGD(Optimizer):
             if p.grad is None:
                 continue
             state = self._state_of(p, "ax", eta=lr, mu=1.0)
-            state["step"]._data += 1.0
-            step = float(state["step"]._data)
+            step = self._advance(state)
             eta, mu = float(state["eta"]._data), float(state["mu"]._data)
             self._apply(_asgd_kernel, (p._data, p.grad._data, state["ax"]._data), 2,
                         loop=_asgd_loop, decay=1.0 - lambd * eta, neg_eta=-eta, mu=mu,

@@ -2,8 +2,9 @@
 import numpy as np
 
 from ._fused import fused_loop
-from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
-                        _check_implementation_flags, _invalid, _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _adam_family_constants, _adam_family_grad, _adam_family_scalars,
+                        _adam_moments_at, _check_adam_options, _check_implementation_flags,
+                        _invalid, _update_mean, _update_square_mean)
 
 
 class NAdam(Optimizer):
@@ -55,26 +56,23 @@ class NAdam(Optimizer):
         _invalid(0.0 <= o["momentum_decay"], "momentum_decay value", o["momentum_decay"])
 
     def _update_group(self, group):
-        beta1, beta2 = (float(b) for b in group["betas"])
-        lr, psi = float(group["lr"]), float(group["momentum_decay"])
+        scalars = _adam_family_scalars(group)
+        lr, beta1, beta2 = scalars["lr"], scalars["beta1"], scalars["beta2"]
+        psi = float(group["momentum_decay"])
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self._state_of(p, "exp_avg", "exp_avg_sq", mu_product=1.0)
-            state["step"]._data += 1.0
-            step = float(state["step"]._data)
+            step = self._advance(state)
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
             mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1.0) * psi))
             state["mu_product"]._data *= mu      # kept in the state's dtype, as torch
             mu_product = float(state["mu_product"]._data)
             self._apply(_nadam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
                                         state["exp_avg_sq"]._data), 2, loop=_nadam_loop,
-                        lr=lr, beta1=beta1, beta2=beta2, eps=float(group["eps"]),
-                        weight_decay=float(group["weight_decay"]),
-                        decoupled=bool(group["decoupled_weight_decay"]),
-                        maximize=bool(group["maximize"]), bc2=1.0 - beta2 ** step,
+                        bc2=1.0 - beta2 ** step,
                         g_scale=-lr * (1.0 - mu) / (1.0 - mu_product),
-                        m_scale=-lr * mu_next / (1.0 - mu_product * mu_next))
+                        m_scale=-lr * mu_next / (1.0 - mu_product * mu_next), **scalars)
             p._vc[0] += 1
 
 
@@ -98,8 +96,8 @@ def _nadam_kernel(p, g, m, v, gbuf, tmp, *, lr, beta1, beta2, eps, weight_decay,
 def _nadam_constants(*, lr, beta1, beta2, eps, weight_decay, decoupled, maximize, bc2, g_scale,
                      m_scale):
     """The fused loop's constants, as ``_nadam_kernel`` computes them."""
-    return (1.0 - lr * weight_decay if decoupled else 1.0, 0.0 if decoupled else weight_decay,
-            maximize, 1.0 - beta1, beta2, 1.0 - beta2, bc2, eps, g_scale, m_scale)
+    return (*_adam_family_constants(lr, beta1, beta2, weight_decay, decoupled, maximize),
+            bc2, eps, g_scale, m_scale)
 
 
 @fused_loop(_nadam_constants)

@@ -258,6 +258,12 @@ class Optimizer(OptimizerHooks):
         with grad_mode.enable_grad():
             return closure()
 
+    @staticmethod
+    def _advance(state):
+        """Count one more step in ``state["step"]``; return the new count as a float."""
+        state["step"]._data += 1.0
+        return float(state["step"]._data)
+
     def _state_of(self, p, *buffers, **scalars):
         """``self.state[p]``, created on first use with a step count, the given 0-d
         ``scalars`` (name=initial value) and zeroed ``buffers`` shaped as ``p``."""
@@ -383,6 +389,23 @@ def _effective_grad(p, g, buf, weight_decay, maximize):
         np.negative(g, out=buf)
         return buf
     return g
+
+
+def _adam_family_scalars(group):
+    """The hyperparameters every Adam-like rule reads from its group, as Python scalars."""
+    beta1, beta2 = (float(b) for b in group["betas"])
+    return dict(lr=float(group["lr"]), beta1=beta1, beta2=beta2, eps=float(group["eps"]),
+                weight_decay=float(group["weight_decay"]),
+                decoupled=bool(group["decoupled_weight_decay"]),
+                maximize=bool(group["maximize"]))
+
+
+def _adam_family_constants(lr, beta1, beta2, weight_decay, decoupled, maximize):
+    """The leading constants of an Adam-like fused loop (``_adam_moments_at``'s), as
+    ``_adam_family_grad``, ``_update_mean`` and ``_update_square_mean`` compute them."""
+    return (1.0 - lr * weight_decay if decoupled else 1.0,  # decay of the weights (AdamW)
+            0.0 if decoupled else weight_decay,             # L2 penalty added to the gradient
+            maximize, 1.0 - beta1, beta2, 1.0 - beta2)
 
 
 def _adam_family_grad(p, g, buf, lr, weight_decay, decoupled, maximize):

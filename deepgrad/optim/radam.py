@@ -2,8 +2,9 @@
 import numpy as np
 
 from ._fused import fused_loop
-from .optimizer import (Optimizer, _adam_family_grad, _adam_moments_at, _check_adam_options,
-                        _check_implementation_flags, _update_mean, _update_square_mean)
+from .optimizer import (Optimizer, _adam_family_constants, _adam_family_grad, _adam_family_scalars,
+                        _adam_moments_at, _check_adam_options, _check_implementation_flags,
+                        _update_mean, _update_square_mean)
 
 
 class RAdam(Optimizer):
@@ -57,13 +58,13 @@ class RAdam(Optimizer):
         _check_adam_options(o)
 
     def _update_group(self, group):
-        beta1, beta2 = (float(b) for b in group["betas"])
+        scalars = _adam_family_scalars(group)
+        beta1, beta2 = scalars["beta1"], scalars["beta2"]
         for p in group["params"]:
             if p.grad is None:
                 continue
             state = self._state_of(p, "exp_avg", "exp_avg_sq")
-            state["step"]._data += 1.0
-            step = float(state["step"]._data)
+            step = self._advance(state)
             bc2 = 1.0 - beta2 ** step
             rho_inf = 2.0 / (1.0 - beta2) - 1.0
             rho_t = rho_inf - 2.0 * step * beta2 ** step / bc2
@@ -73,11 +74,7 @@ class RAdam(Optimizer):
                         / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) ** 0.5
             self._apply(_radam_kernel, (p._data, p.grad._data, state["exp_avg"]._data,
                                         state["exp_avg_sq"]._data), 2, loop=_radam_loop,
-                        lr=float(group["lr"]), beta1=beta1, beta2=beta2,
-                        eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                        decoupled=bool(group["decoupled_weight_decay"]),
-                        maximize=bool(group["maximize"]), bc1=1.0 - beta1 ** step, bc2=bc2,
-                        rect=rect)
+                        bc1=1.0 - beta1 ** step, bc2=bc2, rect=rect, **scalars)
             p._vc[0] += 1
 
 
@@ -100,8 +97,8 @@ def _radam_constants(*, lr, beta1, beta2, eps, weight_decay, decoupled, maximize
                      rect):
     """The fused loop's constants, as ``_radam_kernel`` computes them."""
     scale = -lr / bc1 if rect is None else -lr / bc1 * rect * bc2 ** 0.5
-    return (1.0 - lr * weight_decay if decoupled else 1.0, 0.0 if decoupled else weight_decay,
-            maximize, 1.0 - beta1, beta2, 1.0 - beta2, rect is not None, eps, scale)
+    return (*_adam_family_constants(lr, beta1, beta2, weight_decay, decoupled, maximize),
+            rect is not None, eps, scale)
 
 
 @fused_loop(_radam_constants)

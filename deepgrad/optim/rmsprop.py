@@ -69,7 +69,7 @@ class RMSprop(Optimizer):
                 continue
             state = self._state_of(p, "square_avg", *(["momentum_buffer"] if momentum > 0 else []),
                                    *(["grad_avg"] if centered else []))
-            state["step"]._data += 1.0
+            self._advance(state)
             buf = state["momentum_buffer"]._data if momentum > 0 else None
             avg = state["grad_avg"]._data if centered else None
             self._apply(_rmsprop_kernel, (p._data, p.grad._data, state["square_avg"]._data,

@@ -75,7 +75,7 @@ class Rprop(Optimizer):
             if "step_size" not in state:  # every coordinate starts with a step of lr
                 state["step_size"] = Tensor._make(np.full_like(p._data, float(group["lr"])),
                                                   p._device)
-            state["step"]._data += 1.0
+            self._advance(state)
             self._apply(_rprop_kernel, (p._data, p.grad._data, state["prev"]._data,
                                         state["step_size"]._data), 2, loop=_rprop_loop,
                         etaminus=etaminus, etaplus=etaplus, step_min=step_min,
