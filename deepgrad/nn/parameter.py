@@ -70,3 +70,15 @@ class Buffer(Tensor):
         self._init(data._data, data._device)
         self._vc = data._vc
         self.persistent = persistent
+
+
+def register_empty_parameter(module, name, shape, present=True, dtype=None, device=None):
+    """Register ``module.<name>``: an uninitialised Parameter of ``shape`` (the layer's
+    ``reset_parameters`` fills it), or None when ``present`` is false (e.g. ``bias=False``),
+    so that the attribute exists either way, as in torch."""
+    if present:
+        from ..creation import empty  # noqa: PLC0415
+
+        module.register_parameter(name, Parameter(empty(shape, dtype=dtype, device=device)))
+    else:
+        module.register_parameter(name, None)

@@ -147,35 +147,27 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None): 
     For x with mean 0 and variance 1, y has mean 0 and variance 1 (Klambauer et al. 2017).
     Identity when not training. Note the default ``training=False``, as in PyTorch.
     """
-    p = float(p)
-    _check_p(p)
-    x = input
-    if not training or p == 0.0:
-        return x
-    if p == 1.0:
-        return MaskMul.apply(x, mask=np.zeros_like(x._data, shape=tuple(x.shape)))
-    keep = _keep_mask(tuple(x.shape), p, x, generator).astype(x._data.dtype)
-    a = ((1.0 - p) * (1.0 + p * _ALPHA_PRIME ** 2)) ** -0.5
-    mask = keep * a
-    # dropped elements: a * (-alpha') + b; kept ones: a * x + b
-    shift = (keep - 1.0) * (_ALPHA_PRIME * a)
-    shift += _ALPHA_PRIME * a * p
-    return MaskMul.apply(x, mask=mask, shift=shift)
+    return _alpha_dropout(input, p, training, generator, per_channel=False)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False,  # noqa: A002
                           generator=None):
     """Alpha dropout with one draw per (sample, channel), for (N, C, *) inputs."""
+    return _alpha_dropout(input, p, training, generator, per_channel=True)
+
+
+def _alpha_dropout(x, p, training, generator, per_channel):
+    """Alpha dropout with a mask per element, or per (sample, channel) broadcast over the rest."""
     p = float(p)
     _check_p(p)
-    x = input
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return MaskMul.apply(x, mask=np.zeros_like(x._data, shape=tuple(x.shape)))
-    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if per_channel else tuple(x.shape)
     keep = _keep_mask(shape, p, x, generator).astype(x._data.dtype)
     a = ((1.0 - p) * (1.0 + p * _ALPHA_PRIME ** 2)) ** -0.5
+    # dropped elements: a * (-alpha') + b; kept ones: a * x + b
     shift = (keep - 1.0) * (_ALPHA_PRIME * a)
     shift += _ALPHA_PRIME * a * p
     return MaskMul.apply(x, mask=keep * a, shift=shift)

@@ -242,20 +242,13 @@ class ParameterList(Module):
         if values is not None:
             self.extend(values)
 
-    def _wrap(self, value):
-        from ...tensor import Tensor  # noqa: PLC0415
-
-        if isinstance(value, Tensor) and not isinstance(value, Parameter):
-            value = Parameter(value)
-        return value
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return ParameterList(list(self)[idx])
         return self._parameters[str(_index(idx, len(self), "ParameterList"))]
 
     def __setitem__(self, idx, value):
-        self.register_parameter(str(_index(idx, len(self), "ParameterList")), self._wrap(value))
+        self.register_parameter(str(_index(idx, len(self), "ParameterList")), _as_parameter(value))
 
     def __len__(self):
         return len(self._parameters)
@@ -267,7 +260,7 @@ class ParameterList(Module):
         return self.extend(values)
 
     def append(self, value):
-        self.register_parameter(str(len(self)), self._wrap(value))
+        self.register_parameter(str(len(self)), _as_parameter(value))
         return self
 
     def extend(self, values):
@@ -276,8 +269,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size "
-                         f"{'x'.join(map(str, p.shape))}]" for i, p in enumerate(self))
+        return _describe_parameters(enumerate(self))
 
 
 class ParameterDict(_MemberDict, Module):
@@ -292,11 +284,25 @@ class ParameterDict(_MemberDict, Module):
         return self._parameters
 
     def __setitem__(self, key, value):
-        self.register_parameter(key, ParameterList._wrap(self, value))
+        self.register_parameter(key, _as_parameter(value))
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
-                         f"{'x'.join(map(str, p.shape))}]" for k, p in self.items())
+        return _describe_parameters(self.items())
+
+
+def _as_parameter(value):
+    """A plain tensor becomes a Parameter (as torch's ParameterList/Dict do); the rest stays."""
+    from ...tensor import Tensor  # noqa: PLC0415
+
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        value = Parameter(value)
+    return value
+
+
+def _describe_parameters(pairs):
+    """One line per (key, parameter): torch's repr of ParameterList and ParameterDict."""
+    return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
+                     f"{'x'.join(map(str, p.shape))}]" for k, p in pairs)
 
 
 class Identity(Module):

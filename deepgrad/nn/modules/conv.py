@@ -26,7 +26,7 @@ from ...ops.index import getitem
 from .. import init
 from ..functional.conv import (_conv_pads, _pair, conv1d, conv2d, conv_transpose1d,
                                conv_transpose2d)
-from ..parameter import Parameter
+from ..parameter import Parameter, register_empty_parameter
 from .module import Module
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -96,10 +96,7 @@ class _ConvNd(Module):
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
         self.weight = Parameter(empty(shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_empty_parameter(self, "bias", out_channels, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -13,7 +13,7 @@ import math
 from ...creation import empty
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, register_empty_parameter
 from .module import Module
 
 
@@ -33,10 +33,7 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(empty((out_features, in_features), dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_empty_parameter(self, "bias", out_features, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -65,10 +62,7 @@ class Bilinear(Module):
         self.out_features = out_features
         self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dtype,
                                       device=device))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_empty_parameter(self, "bias", out_features, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):

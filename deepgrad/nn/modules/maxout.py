@@ -33,7 +33,7 @@ from ...autograd import grad_mode
 from ...ops import reduce as _reduce
 from ...ops import shape as _shape
 from ..functional.linear import linear
-from ..parameter import Parameter
+from ..parameter import Parameter, register_empty_parameter
 from .module import Module
 
 
@@ -58,10 +58,7 @@ class Maxout(Module):
         self.in_features, self.out_features, self.pool_size = in_features, out_features, pool_size
         units = out_features * pool_size
         self.weight = Parameter(creation.empty(units, in_features, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(creation.empty(units, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        register_empty_parameter(self, "bias", units, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):

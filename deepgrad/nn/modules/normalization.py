@@ -11,25 +11,17 @@ use in transformers and RNNs, and with small batches).
 """
 import numbers
 
-from ... import creation
 from .. import init
 from ..functional import normalization as F
-from ..parameter import Parameter
+from ..parameter import register_empty_parameter
 from .module import Module
 
 
 def register_affine(module, shape, affine, bias, dtype, device):
     """The learnable scale ``weight`` and shift ``bias`` of a normalisation layer
     (registered as None when absent); ``reset_parameters`` sets them to 1 and 0."""
-    if affine:
-        module.weight = Parameter(creation.empty(shape, dtype=dtype, device=device))
-        if bias:
-            module.bias = Parameter(creation.empty(shape, dtype=dtype, device=device))
-        else:
-            module.register_parameter("bias", None)
-    else:
-        module.register_parameter("weight", None)
-        module.register_parameter("bias", None)
+    register_empty_parameter(module, "weight", shape, affine, dtype, device)
+    register_empty_parameter(module, "bias", shape, affine and bias, dtype, device)
 
 
 class LayerNorm(Module):
