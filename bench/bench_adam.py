@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from common import compare, machine_line  # noqa: E402
+from common import compare, machine_line, training_step  # noqa: E402
 
 import deepgrad  # noqa: E402
 import deepgrad.optim  # noqa: E402
@@ -72,6 +72,14 @@ class NumpyAdam:
         p += buf
 
 
+def with_fused(step, fused):
+    """``step`` run with deepgrad's fused loops switched on or off (the NumPy kernels)."""
+    def run():
+        fused_loops.ENABLED = fused
+        return step()
+    return run
+
+
 def show(times, scale=1e3, unit="ms"):
     """One line per contender: time per step and deepgrad's time over it."""
     for k, v in times.items():
@@ -99,12 +107,6 @@ def main():
             p.grad = deepgrad.tensor(g)
         return params, deepgrad.optim.Adam(params, lr=LR, betas=BETAS, eps=EPS)
 
-    def deepgrad_step(opt, fused):
-        def step():
-            fused_loops.ENABLED = fused
-            opt.step()
-        return step
-
     (dg_params, dg_opt), (dn_params, dn_opt) = deepgrad_adam(), deepgrad_adam()
     th_params = [torch.tensor(v, requires_grad=True) for v in values]
     for p, g in zip(th_params, grads):
@@ -125,7 +127,8 @@ def main():
 
     machine = machine_line()
     # torch's two runs share one optimiser: both run equally often
-    runs = {"deepgrad": deepgrad_step(dg_opt, True), "deepgrad-numpy": deepgrad_step(dn_opt, False),
+    runs = {"deepgrad": with_fused(dg_opt.step, True),
+            "deepgrad-numpy": with_fused(dn_opt.step, False),
             "torch": torch_step(threads), "torch-1thr": torch_step(1),
             "numpy": np_opt.step, "numpy-blocked": nb_opt.step}
     # rounds of ~40 consecutive steps per contender, alternating: a contender's first
@@ -165,24 +168,13 @@ def training_steps(torch, threads, repeats, batch=64):
         model = nn.Sequential(nn.Linear(784, 1000), nn.ReLU(), nn.Linear(1000, 200), nn.ReLU(),
                               nn.Linear(200, 10))
         opt = lib.optim.Adam(model.parameters(), lr=LR)
-        xs, ys = lib.tensor(x), lib.tensor(y)
-
-        def step():
-            opt.zero_grad()
-            lib.nn.functional.cross_entropy(model(xs), ys).backward()
-            opt.step()
-        return step
+        return training_step(model, opt, nn.functional.cross_entropy, lib.tensor(x),
+                             lib.tensor(y))
 
     dg_step, th_step = build(deepgrad), build(torch)
-
-    def with_settings(fused):
-        def step():
-            fused_loops.ENABLED = fused
-            dg_step()
-        return step
-
     torch.set_num_threads(threads)
-    times = compare({"deepgrad": with_settings(True), "deepgrad-numpy": with_settings(False),
+    times = compare({"deepgrad": with_fused(dg_step, True),
+                     "deepgrad-numpy": with_fused(dg_step, False),
                      "torch": th_step}, repeats=repeats, min_time=0.2)
     fused_loops.ENABLED = True
     print(f"\nTraining step of that MLP (forward, backward, Adam), batch {batch}, "
@@ -196,20 +188,15 @@ def small_model_steps(torch, threads, repeats, shapes=((32, 64), (32,), (10, 32)
     rng = np.random.default_rng(2)
     values = [rng.standard_normal(s).astype(np.float32) for s in shapes]
 
-    def adam(lib, fused=True):
+    def adam(lib):
         params = [lib.tensor(v, requires_grad=True) for v in values]
         for p in params:
             p.grad = lib.tensor(np.ones_like(p.detach().numpy()))
-        opt = lib.optim.Adam(params, lr=LR)
-
-        def step():
-            if lib is deepgrad:
-                fused_loops.ENABLED = fused
-            opt.step()
-        return step
+        return lib.optim.Adam(params, lr=LR).step
 
     torch.set_num_threads(threads)
-    times = compare({"deepgrad": adam(deepgrad), "deepgrad-numpy": adam(deepgrad, False),
+    times = compare({"deepgrad": with_fused(adam(deepgrad), True),
+                     "deepgrad-numpy": with_fused(adam(deepgrad), False),
                      "torch": adam(torch)}, repeats=repeats, min_time=0.1)
     fused_loops.ENABLED = True
     print(f"\nAdam step on a tiny model: {sum(v.size for v in values):,} parameters in "

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import deepgrad as dg
-from common import machine_line, profile, report
+from common import machine_line, profile, report, training_step
 from deepgrad.nn.functional.loss import cross_entropy
 from deepgrad.nn.modules.activation import ReLU
 from deepgrad.nn.modules.container import Flatten, Sequential
@@ -39,15 +39,8 @@ def make_torch():
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 10))
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x, y = torch.from_numpy(X), torch.from_numpy(Y)
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
+    step = training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
+                         torch.from_numpy(Y))
     return step, model
 
 
@@ -57,16 +50,7 @@ def make_deepgrad(t_model):
     model.load_state_dict({k: dg.tensor(v.detach().numpy()) for k, v in
                            t_model.state_dict().items()})
     opt = SGD(model.parameters(), lr=LR)
-    x, y = dg.tensor(X), dg.tensor(Y)
-
-    def step():
-        opt.zero_grad()
-        loss = cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return float(loss)
-
-    return step
+    return training_step(model, opt, cross_entropy, dg.tensor(X), dg.tensor(Y))
 
 
 # --- hand-written NumPy ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import deepgrad as dg
-from common import compare, machine_line, profile, report
+from common import compare, machine_line, profile, report, training_step
 from deepgrad.nn.functional.loss import cross_entropy
 from deepgrad.nn.modules.activation import ReLU
 from deepgrad.nn.modules.batchnorm import BatchNorm1d
@@ -40,15 +40,8 @@ def make_torch(p):
                           nn.Linear(256, 128), nn.BatchNorm1d(128), nn.ReLU(),
                           nn.Linear(128, 10))
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x, y = torch.from_numpy(X), torch.from_numpy(Y)
-
-    def step():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
+    step = training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
+                         torch.from_numpy(Y))
     return step, model
 
 
@@ -58,16 +51,7 @@ def make_deepgrad(t_model, p):
     model.load_state_dict({k: v.detach().numpy().copy() for k, v in
                            t_model.state_dict().items()})
     opt = SGD(model.parameters(), lr=LR)
-    x, y = dg.tensor(X), dg.tensor(Y)
-
-    def step():
-        opt.zero_grad()
-        loss = cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return float(loss)
-
-    return step
+    return training_step(model, opt, cross_entropy, dg.tensor(X), dg.tensor(Y))
 
 
 # --- hand-written NumPy --------------------------------------------------------------------

@@ -15,6 +15,18 @@ def machine_line():
             f"({torch.get_num_threads()} threads)")
 
 
+def training_step(model, opt, loss_fn, x, y):
+    """One SGD-style step of ``model`` on (x, y) for either library: zero_grad, loss,
+    backward, step; returns the loss as a float."""
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
 def compare(contenders, repeats=7, number=None, min_time=0.2):
     """Median seconds per call for each ``name -> fn``, timed alternately.
 
