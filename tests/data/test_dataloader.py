@@ -44,26 +44,22 @@ class TorchSquares(tud.Dataset):
         return self.inner[i]
 
 
-class Stream(IterableDataset):
-    def __init__(self, n):
-        self.n = n
+def _stream_class(base):
+    """An iterable dataset yielding 0 .. n-1, on either library's IterableDataset."""
+    class StreamOf(base):
+        def __init__(self, n):
+            self.n = n
 
-    def __iter__(self):
-        return iter(range(self.n))
+        def __iter__(self):
+            return iter(range(self.n))
 
-    def __len__(self):
-        return self.n
+        def __len__(self):
+            return self.n
+
+    return StreamOf
 
 
-class TorchStream(tud.IterableDataset):
-    def __init__(self, n):
-        self.n = n
-
-    def __iter__(self):
-        return iter(range(self.n))
-
-    def __len__(self):
-        return self.n
+Stream, TorchStream = _stream_class(IterableDataset), _stream_class(tud.IterableDataset)
 
 
 def assert_same_batch(ours, ref):

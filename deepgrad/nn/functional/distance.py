@@ -18,24 +18,18 @@ from ...tensor import Tensor
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dim (the eps keeps the gradient finite at x1 = x2)."""
     v = x1 - x2 + eps
-    d = v._data.ndim - 1
-    if p == 2:
-        return E.sqrt((v * v).sum(d, keepdim=keepdim))
-    if p == 1:
-        return E.abs(v).sum(d, keepdim=keepdim)
-    if p == math.inf:
-        return E.abs(v).amax(d, keepdim=keepdim)
-    return (E.abs(v) ** p).sum(d, keepdim=keepdim) ** (1.0 / p)
+    return _norm(v, p, v._data.ndim - 1, keepdim)
 
 
-def _norm(x, p, dim):
+def _norm(x, p, dim, keepdim=True):
+    """The p-norm of ``x`` along ``dim`` (p = 1, 2, inf or any other positive number)."""
     if p == 2:
-        return E.sqrt((x * x).sum(dim, keepdim=True))
+        return E.sqrt((x * x).sum(dim, keepdim=keepdim))
     if p == 1:
-        return E.abs(x).sum(dim, keepdim=True)
+        return E.abs(x).sum(dim, keepdim=keepdim)
     if p == math.inf:
-        return E.abs(x).amax(dim, keepdim=True)
-    return (E.abs(x) ** p).sum(dim, keepdim=True) ** (1.0 / p)
+        return E.abs(x).amax(dim, keepdim=keepdim)
+    return (E.abs(x) ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
