@@ -9,11 +9,11 @@ framework. Run: python bench/bench_cnn.py      (add --profile for a cProfile of 
 --threads N to give torch and NumPy's BLAS N threads instead of 2: on a loaded machine,
 one thread each gives steadier figures than two spinning BLAS threads)
 """
+import os
 import sys
 import time
 
 import numpy as np
-import torch
 
 import deepgrad as dg
 from common import machine_line, profile, report, training_step
@@ -25,30 +25,42 @@ from deepgrad.nn.modules.linear import Linear
 from deepgrad.nn.modules.pooling import MaxPool2d
 from deepgrad.optim.sgd import SGD
 
-THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
-torch.set_num_threads(THREADS)
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else \
+    int(os.environ.get("BENCH_THREADS", 2))
 N, LR = 64, 0.01
 rng = np.random.default_rng(0)
 X = rng.standard_normal((N, 1, 28, 28)).astype(np.float32)
 Y = rng.integers(0, 10, N)
 
 
-def make_torch():
-    torch.manual_seed(0)
+def deepgrad_model():
+    return Sequential(Conv2d(1, 32, 3), ReLU(), MaxPool2d(2), Conv2d(32, 64, 3), ReLU(),
+                      MaxPool2d(2), Flatten(), Linear(1600, 10))
+
+
+def reference_weights():
+    """The starting weights of all three (torch's default initialisation, drawn by deepgrad,
+    whose initialisers follow torch's distributions), as NumPy arrays keyed as torch's."""
+    dg.manual_seed(0)
+    return {k: v.detach().numpy().copy() for k, v in deepgrad_model().state_dict().items()}
+
+
+def make_torch(weights):
+    import torch  # noqa: PLC0415 - only the torch contender loads torch
+
+    torch.set_num_threads(THREADS)
     nn = torch.nn
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 10))
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    step = training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
+    return training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
                          torch.from_numpy(Y))
-    return step, model
 
 
-def make_deepgrad(t_model):
-    model = Sequential(Conv2d(1, 32, 3), ReLU(), MaxPool2d(2), Conv2d(32, 64, 3), ReLU(),
-                       MaxPool2d(2), Flatten(), Linear(1600, 10))
-    model.load_state_dict({k: dg.tensor(v.detach().numpy()) for k, v in
-                           t_model.state_dict().items()})
+def make_deepgrad(weights):
+    model = deepgrad_model()
+    model.load_state_dict({k: dg.tensor(v) for k, v in weights.items()})
     opt = SGD(model.parameters(), lr=LR)
     return training_step(model, opt, cross_entropy, dg.tensor(X), dg.tensor(Y))
 
@@ -75,8 +87,8 @@ def _unpool2(g, idx, shape):
     return gr
 
 
-def make_numpy(t_model):
-    sd = {k: v.detach().numpy().copy() for k, v in t_model.state_dict().items()}
+def make_numpy(weights):
+    sd = {k: v.copy() for k, v in weights.items()}
     w1 = sd["0.weight"].reshape(32, 9).T.copy()                       # (9, 32)
     b1 = sd["0.bias"]
     w2 = sd["3.weight"].transpose(2, 3, 1, 0).reshape(288, 64).copy()  # (kh*kw*C, O)
@@ -144,9 +156,8 @@ def main():
 
 
 def run():
-    t_step, t_model = make_torch()
-    d_step = make_deepgrad(t_model)
-    n_step = make_numpy(t_model)
+    weights = reference_weights()
+    t_step, d_step, n_step = make_torch(weights), make_deepgrad(weights), make_numpy(weights)
     losses = (t_step(), d_step(), n_step())  # first step from the same weights
     print(f"first-step losses (torch, deepgrad, numpy): {losses}")
     if "--profile" in sys.argv:
@@ -182,6 +193,12 @@ def step_times(contenders, clock, rounds=80, budget_s=40.0):
             samples[name].append(clock() - t0)
     return ({n: float(np.median(s)) for n, s in samples.items()},
             {n: float(np.min(s)) for n, s in samples.items()})
+
+
+# bench/alone.py: each contender alone in a fresh process (the primary figure)
+ALONE = {"cnn": {name: (lambda make=make: make(reference_weights()))
+                 for name, make in (("torch", make_torch), ("deepgrad", make_deepgrad),
+                                    ("numpy", make_numpy))}}
 
 
 if __name__ == "__main__":

@@ -15,28 +15,44 @@ per step, the weight-gradient GEMMs over all steps (~20 %) and one layout copy o
 gate gradients. torch does the same FLOPs with faster small GEMMs (oneDNN/MKL) and fused
 elementwise kernels; the hand-written NumPy step is the floor with plain NumPy.
 """
+import os
 import sys
 import time
 
 import numpy as np
-import torch
 
 import deepgrad as dg
 from common import compare, machine_line, profile, report
 from deepgrad.nn.functional.linear import linear
-from deepgrad.nn import LSTM
+from deepgrad.nn import LSTM, Linear
 from deepgrad.optim.sgd import SGD
 
-torch.set_num_threads(2)
+THREADS = int(os.environ.get("BENCH_THREADS", 2))
 T, N, I, H, O, LR = 50, 32, 32, 128, 10, 0.01
 rng = np.random.default_rng(0)
 X = rng.standard_normal((N, T, I)).astype(np.float32)
 Y = rng.standard_normal((N, O)).astype(np.float32)
 
 
-def make_torch():
-    torch.manual_seed(0)
+def reference_weights():
+    """Starting weights for all three (torch's default init, drawn by deepgrad): NumPy arrays
+    keyed ``lstm.<torch name>`` and ``head.weight``/``head.bias``."""
+    dg.manual_seed(0)
+    lstm, head = LSTM(I, H, batch_first=True), Linear(H, O)
+    weights = {f"lstm.{k}": v.detach().numpy().copy() for k, v in lstm.state_dict().items()}
+    weights.update({f"head.{k}": v.detach().numpy().copy() for k, v in head.state_dict().items()})
+    return weights
+
+
+def make_torch(w):
+    import torch  # noqa: PLC0415 - only the torch contender loads torch
+
+    torch.set_num_threads(THREADS)
     lstm, head = torch.nn.LSTM(I, H, batch_first=True), torch.nn.Linear(H, O)
+    lstm.load_state_dict({k[5:]: torch.from_numpy(v.copy()) for k, v in w.items()
+                          if k.startswith("lstm.")})
+    head.load_state_dict({"weight": torch.from_numpy(w["head.weight"].copy()),
+                          "bias": torch.from_numpy(w["head.bias"].copy())})
     params = list(lstm.parameters()) + list(head.parameters())
     opt = torch.optim.SGD(params, lr=LR)
     x, y = torch.from_numpy(X), torch.from_numpy(Y)
@@ -49,21 +65,21 @@ def make_torch():
         opt.step()
         return loss
 
-    return step, lstm, head
+    return step
 
 
-def make_deepgrad(t_lstm, t_head):
+def make_deepgrad(w):
     lstm = LSTM(I, H, batch_first=True)
-    lstm.load_state_dict({k: dg.tensor(v.detach().numpy()) for k, v in t_lstm.state_dict().items()})
-    w = dg.nn.Parameter(dg.tensor(t_head.weight.detach().numpy()))
-    b = dg.nn.Parameter(dg.tensor(t_head.bias.detach().numpy()))
-    opt = SGD(list(lstm.parameters()) + [w, b], lr=LR)
+    lstm.load_state_dict({k[5:]: dg.tensor(v) for k, v in w.items() if k.startswith("lstm.")})
+    weight = dg.nn.Parameter(dg.tensor(w["head.weight"]))
+    bias = dg.nn.Parameter(dg.tensor(w["head.bias"]))
+    opt = SGD(list(lstm.parameters()) + [weight, bias], lr=LR)
     x, y = dg.tensor(X), dg.tensor(Y)
 
     def step():
         opt.zero_grad()
         out, (h, _) = lstm(x)
-        loss = ((linear(h[-1], w, b) - y) ** 2).mean()
+        loss = ((linear(h[-1], weight, bias) - y) ** 2).mean()
         loss.backward()
         opt.step()
         return loss
@@ -71,12 +87,11 @@ def make_deepgrad(t_lstm, t_head):
     return step
 
 
-def make_numpy(t_lstm, t_head):
+def make_numpy(w):
     """A hand-written LSTM step: forward, backpropagation through time, SGD in place."""
-    w_ih = t_lstm.weight_ih_l0.detach().numpy().copy()
-    w_hh = t_lstm.weight_hh_l0.detach().numpy().copy()
-    b = (t_lstm.bias_ih_l0 + t_lstm.bias_hh_l0).detach().numpy().copy()
-    w_o, b_o = t_head.weight.detach().numpy().copy(), t_head.bias.detach().numpy().copy()
+    w_ih, w_hh = w["lstm.weight_ih_l0"].copy(), w["lstm.weight_hh_l0"].copy()
+    b = w["lstm.bias_ih_l0"] + w["lstm.bias_hh_l0"]
+    w_o, b_o = w["head.weight"].copy(), w["head.bias"].copy()
     x = np.ascontiguousarray(X.transpose(1, 0, 2))  # time-major
 
     def sig(a):
@@ -123,9 +138,8 @@ def make_numpy(t_lstm, t_head):
 
 
 def main():
-    t_step, t_lstm, t_head = make_torch()
-    d_step = make_deepgrad(t_lstm, t_head)
-    n_step = make_numpy(t_lstm, t_head)
+    weights = reference_weights()
+    t_step, d_step, n_step = make_torch(weights), make_deepgrad(weights), make_numpy(weights)
     # same weights: the first losses agree (a check that the three compute the same thing)
     print(f"first losses: torch {t_step().item():.6f}  deepgrad {d_step().item():.6f}  "
           f"numpy {float(n_step()):.6f}")
@@ -146,6 +160,12 @@ def main():
                 fn()
             best[name].append((time.perf_counter() - t0) / 10)
     report("best of 15 alternating rounds of 10 steps", {k: min(v) for k, v in best.items()})
+
+
+# bench/alone.py: each contender alone in a fresh process (the primary figure)
+ALONE = {"lstm": {name: (lambda make=make: make(reference_weights()))
+                  for name, make in (("torch", make_torch), ("deepgrad", make_deepgrad),
+                                     ("numpy", make_numpy))}}
 
 
 if __name__ == "__main__":

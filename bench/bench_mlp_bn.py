@@ -11,10 +11,10 @@ The NumPy version derives forward and backward by hand (fused batch-norm backwar
 dropout masks from raw random bits, in-place SGD) and is the practical floor for a NumPy
 framework. Run: python bench/bench_mlp_bn.py     (add --profile for a cProfile of deepgrad)
 """
+import os
 import sys
 
 import numpy as np
-import torch
 
 import deepgrad as dg
 from common import compare, machine_line, profile, report, training_step
@@ -26,30 +26,42 @@ from deepgrad.nn.modules.dropout import Dropout
 from deepgrad.nn.modules.linear import Linear
 from deepgrad.optim.sgd import SGD
 
-torch.set_num_threads(2)
+THREADS = int(os.environ.get("BENCH_THREADS", 2))
 N, LR, EPS, MOM = 128, 0.01, 1e-5, 0.1
 rng = np.random.default_rng(0)
 X = rng.standard_normal((N, 784)).astype(np.float32)
 Y = rng.integers(0, 10, N)
 
 
-def make_torch(p):
+def deepgrad_model(p):
+    return Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Dropout(p),
+                      Linear(256, 128), BatchNorm1d(128), ReLU(), Linear(128, 10))
+
+
+def reference_weights():
+    """Starting weights and buffers of all three (torch's default init, drawn by deepgrad)."""
+    dg.manual_seed(0)
+    return {k: v.detach().numpy().copy() for k, v in deepgrad_model(0.0).state_dict().items()}
+
+
+def make_torch(weights, p):
+    import torch  # noqa: PLC0415 - only the torch contender loads torch
+
+    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
     nn = torch.nn
     model = nn.Sequential(nn.Linear(784, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Dropout(p),
                           nn.Linear(256, 128), nn.BatchNorm1d(128), nn.ReLU(),
                           nn.Linear(128, 10))
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    step = training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
+    return training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
                          torch.from_numpy(Y))
-    return step, model
 
 
-def make_deepgrad(t_model, p):
-    model = Sequential(Linear(784, 256), BatchNorm1d(256), ReLU(), Dropout(p),
-                       Linear(256, 128), BatchNorm1d(128), ReLU(), Linear(128, 10))
-    model.load_state_dict({k: v.detach().numpy().copy() for k, v in
-                           t_model.state_dict().items()})
+def make_deepgrad(weights, p):
+    model = deepgrad_model(p)
+    model.load_state_dict({k: v.copy() for k, v in weights.items()})
     opt = SGD(model.parameters(), lr=LR)
     return training_step(model, opt, cross_entropy, dg.tensor(X), dg.tensor(Y))
 
@@ -84,8 +96,8 @@ def _bn_backward(g, xc, invstd, gamma):
     return dx, dgamma[0], dbeta[0]
 
 
-def make_numpy(t_model, p):
-    sd = {k: v.detach().numpy().copy() for k, v in t_model.state_dict().items()}
+def make_numpy(weights, p):
+    sd = {k: v.copy() for k, v in weights.items()}
     W1, b1, g1, be1 = sd["0.weight"], sd["0.bias"], sd["1.weight"], sd["1.bias"]
     W2, b2, g2, be2 = sd["4.weight"], sd["4.bias"], sd["5.weight"], sd["5.bias"]
     W3, b3 = sd["7.weight"], sd["7.bias"]
@@ -140,8 +152,8 @@ def make_numpy(t_model, p):
 
 def check_same_losses():
     """Without dropout the three must follow the same trajectory (float32 round-off)."""
-    t_step, t_model = make_torch(0.0)
-    d_step, n_step = make_deepgrad(t_model, 0.0), make_numpy(t_model, 0.0)
+    w = reference_weights()
+    t_step, d_step, n_step = make_torch(w, 0.0), make_deepgrad(w, 0.0), make_numpy(w, 0.0)
     for _ in range(3):
         losses = [d_step(), n_step(), t_step()]
         assert np.allclose(losses, losses[2], rtol=1e-4), f"losses differ: {losses}"
@@ -149,14 +161,20 @@ def check_same_losses():
 
 def main():
     check_same_losses()
-    t_step, t_model = make_torch(0.2)
-    d_step, n_step = make_deepgrad(t_model, 0.2), make_numpy(t_model, 0.2)
+    w = reference_weights()
+    t_step, d_step, n_step = make_torch(w, 0.2), make_deepgrad(w, 0.2), make_numpy(w, 0.2)
     if "--profile" in sys.argv:
         profile(d_step, steps=300)
         return
     print(machine_line())
     times = compare({"deepgrad": d_step, "torch": t_step, "numpy": n_step}, repeats=9)
     report("MLP 784-256-BN-ReLU-Dropout-128-BN-ReLU-10, batch 128, float32, SGD step", times)
+
+
+# bench/alone.py: each contender alone in a fresh process (the primary figure)
+ALONE = {"mlp_bn": {name: (lambda make=make: make(reference_weights(), 0.2))
+                    for name, make in (("torch", make_torch), ("deepgrad", make_deepgrad),
+                                       ("numpy", make_numpy))}}
 
 
 if __name__ == "__main__":

@@ -2,81 +2,68 @@
 
 1. forward + backward of a * b + c on 4-element tensors;
 2. one training step of a 64-32-10 MLP (batch 32): two matmuls with bias, ReLU,
-   log-softmax cross-entropy, backward, and an in-place SGD update.
+   log-softmax cross-entropy, backward, and an in-place SGD update;
+3. the same MLP written as users write it (nn.Sequential, F.cross_entropy, optim.SGD).
 
-deepgrad uses only its tensor core here (no nn/optim), torch the same ops, and the
+deepgrad uses only its tensor core in 2 (no nn/optim), torch the same ops, and the
 NumPy version is the hand-derived forward/backward: the practical floor.
-Run: python bench/bench_overhead.py
+Run: python bench/bench_overhead.py            (all three in one process, alternating)
+     python bench/alone.py bench_overhead      (each alone in its own process: primary figure)
+Each workload function takes the contenders to build, so a process builds (and imports) only
+its own library.
 """
+import os
+
 import numpy as np
-import torch
 
 import deepgrad as dg
 from common import compare, machine_line, report
 
-torch.set_num_threads(2)
-rng = np.random.default_rng(0)
+ALL = ("deepgrad", "torch", "numpy")
 
 
-def tiny_expression():
+def _torch():
+    import torch  # noqa: PLC0415 - only the torch contender loads torch
+
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", 2)))
+    return torch
+
+
+def tiny_expression(names=ALL):
+    rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(4).astype(np.float32) for _ in range(3)]
-    da, db, dc = [dg.tensor(a, requires_grad=True) for a in arrays]
-    ta, tb, tc = [torch.tensor(a, requires_grad=True) for a in arrays]
+    steps = {}
+    if "deepgrad" in names:
+        da, db, dc = [dg.tensor(a, requires_grad=True) for a in arrays]
+        steps["deepgrad"] = lambda: (da * db + dc).sum().backward()
+    if "torch" in names:
+        torch = _torch()
+        ta, tb, tc = [torch.tensor(a, requires_grad=True) for a in arrays]
+        steps["torch"] = lambda: (ta * tb + tc).sum().backward()
+    if "numpy" in names:
+        def run_numpy():
+            a, b, c = arrays
+            _ = (a * b + c).sum()
+            g = np.ones_like(a)
+            return g * b, g * a, g
+        steps["numpy"] = run_numpy
+    return steps
 
-    def run_dg():
-        (da * db + dc).sum().backward()
 
-    def run_torch():
-        (ta * tb + tc).sum().backward()
-
-    def run_numpy():
-        a, b, c = arrays
-        _ = (a * b + c).sum()
-        g = np.ones_like(a)
-        return g * b, g * a, g
-
-    return {"deepgrad": run_dg, "torch": run_torch, "numpy": run_numpy}
-
-
-def mlp_step(batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
+def _mlp_data(batch, n_in, n_hidden, n_out):
+    rng = np.random.default_rng(1)
     x = rng.standard_normal((batch, n_in)).astype(np.float32)
     y = rng.integers(0, n_out, batch)
     w1 = (rng.standard_normal((n_in, n_hidden)) * 0.1).astype(np.float32)
     w2 = (rng.standard_normal((n_hidden, n_out)) * 0.1).astype(np.float32)
     b1, b2 = np.zeros(n_hidden, np.float32), np.zeros(n_out, np.float32)
+    return x, y, (w1, b1, w2, b2)
 
-    dparams = [dg.tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
-    dx, dy = dg.tensor(x), dg.tensor(y)
-    rows = dg.arange(batch)
 
-    def run_dg():
-        W1, B1, W2, B2 = dparams
-        h = (dx @ W1 + B1).relu()
-        logp = (h @ W2 + B2).log_softmax(1)
-        loss = -logp[rows, dy].mean()
-        for p in dparams:
-            p.grad = None
-        loss.backward()
-        with dg.no_grad():
-            for p in dparams:
-                p.sub_(p.grad, alpha=lr)
-
-    tparams = [torch.tensor(p, requires_grad=True) for p in (w1, b1, w2, b2)]
-    tx, ty = torch.tensor(x), torch.tensor(y)
-
-    def run_torch():
-        W1, B1, W2, B2 = tparams
-        h = (tx @ W1 + B1).relu()
-        loss = torch.nn.functional.cross_entropy(h @ W2 + B2, ty)
-        for p in tparams:
-            p.grad = None
-        loss.backward()
-        with torch.no_grad():
-            for p in tparams:
-                p.sub_(p.grad, alpha=lr)
-
-    nparams = [p.copy() for p in (w1, b1, w2, b2)]
-    onehot = np.eye(n_out, dtype=np.float32)[y]
+def _numpy_mlp_step(x, y, params, lr):
+    nparams = [p.copy() for p in params]
+    onehot = np.eye(nparams[2].shape[1], dtype=np.float32)[y]
+    batch = x.shape[0]
 
     def run_numpy():
         W1, B1, W2, B2 = nparams
@@ -93,21 +80,59 @@ def mlp_step(batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
         for param, grad in zip(nparams, (gW1, gB1, gW2, gB2)):
             param -= lr * grad
 
-    return {"deepgrad": run_dg, "torch": run_torch, "numpy": run_numpy}
+    return run_numpy
 
 
-def mlp_nn_step(batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
+def mlp_step(names=ALL, batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
+    x, y, params = _mlp_data(batch, n_in, n_hidden, n_out)
+    steps = {}
+    if "deepgrad" in names:
+        dparams = [dg.tensor(p, requires_grad=True) for p in params]
+        dx, dy = dg.tensor(x), dg.tensor(y)
+        rows = dg.arange(batch)
+
+        def run_dg():
+            W1, B1, W2, B2 = dparams
+            h = (dx @ W1 + B1).relu()
+            logp = (h @ W2 + B2).log_softmax(1)
+            loss = -logp[rows, dy].mean()
+            for p in dparams:
+                p.grad = None
+            loss.backward()
+            with dg.no_grad():
+                for p in dparams:
+                    p.sub_(p.grad, alpha=lr)
+        steps["deepgrad"] = run_dg
+    if "torch" in names:
+        torch = _torch()
+        tparams = [torch.tensor(p, requires_grad=True) for p in params]
+        tx, ty = torch.tensor(x), torch.tensor(y)
+
+        def run_torch():
+            W1, B1, W2, B2 = tparams
+            h = (tx @ W1 + B1).relu()
+            loss = torch.nn.functional.cross_entropy(h @ W2 + B2, ty)
+            for p in tparams:
+                p.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for p in tparams:
+                    p.sub_(p.grad, alpha=lr)
+        steps["torch"] = run_torch
+    if "numpy" in names:
+        steps["numpy"] = _numpy_mlp_step(x, y, params, lr)
+    return steps
+
+
+def mlp_nn_step(names=ALL, batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
     """The same MLP written as users write it: nn.Sequential, cross_entropy, optim.SGD."""
-    x = rng.standard_normal((batch, n_in)).astype(np.float32)
-    y = rng.integers(0, n_out, batch)
-
-    def build(lib):
-        model = lib.nn.Sequential(lib.nn.Linear(n_in, n_hidden), lib.nn.ReLU(),
-                                  lib.nn.Linear(n_hidden, n_out))
-        return model, lib.optim.SGD(model.parameters(), lr=lr), lib.tensor(x), lib.tensor(y)
+    x, y, params = _mlp_data(batch, n_in, n_hidden, n_out)
 
     def stepper(lib):
-        model, opt, xs, ys = build(lib)
+        model = lib.nn.Sequential(lib.nn.Linear(n_in, n_hidden), lib.nn.ReLU(),
+                                  lib.nn.Linear(n_hidden, n_out))
+        opt = lib.optim.SGD(model.parameters(), lr=lr)
+        xs, ys = lib.tensor(x), lib.tensor(y)
         loss_fn = lib.nn.functional.cross_entropy
 
         def step():
@@ -116,7 +141,20 @@ def mlp_nn_step(batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
             opt.step()
         return step
 
-    return {"deepgrad": stepper(dg), "torch": stepper(torch), "numpy": mlp_step()["numpy"]}
+    steps = {}
+    if "deepgrad" in names:
+        steps["deepgrad"] = stepper(dg)
+    if "torch" in names:
+        steps["torch"] = stepper(_torch())
+    if "numpy" in names:
+        steps["numpy"] = _numpy_mlp_step(x, y, params, lr)
+    return steps
+
+
+WORKLOADS = {"a*b+c": tiny_expression, "mlp_core_ops": mlp_step, "mlp_nn": mlp_nn_step}
+# bench/alone.py: each contender alone in a fresh process (the primary figure)
+ALONE = {name: {who: (lambda make=make, who=who: make((who,))[who]) for who in ALL}
+         for name, make in WORKLOADS.items()}
 
 
 if __name__ == "__main__":
