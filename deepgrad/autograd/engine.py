@@ -15,8 +15,23 @@ Gradients are Tensors. With ``create_graph=False`` the backward formulas run in
 no-grad mode; with ``create_graph=True`` they are recorded, so the gradients are
 themselves differentiable (Hessian-vector products, WGAN-GP).
 """
+import threading
+
 from . import grad_mode
 from .function import _SECOND_BACKWARD
+
+# callbacks queued by hooks during a backward pass, run when the outermost pass ends
+_callbacks = threading.local()
+
+
+def queue_callback(fn):
+    """Run ``fn()`` once the backward pass now running has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``). DistributedDataParallel waits for its
+    gradient reductions there."""
+    queue = getattr(_callbacks, "queue", None)
+    if queue is None:
+        raise RuntimeError("queue_callback can only be called during a backward pass")
+    queue.append(fn)
 
 
 def _accumulate(pending, g):
@@ -25,8 +40,12 @@ def _accumulate(pending, g):
 
 
 def _collect_dependencies(roots):
-    """Number of consumer edges reaching each node reachable from ``roots``."""
+    """Number of consumer edges reaching each node reachable from ``roots``, and each
+    leaf that requires grad (keyed by ``id``): a leaf's gradients are summed over its
+    edges and accumulated once, as PyTorch's AccumulateGrad does, so its hooks see the
+    whole gradient."""
     deps = {}
+    leaf_edges = {}
     stack = list(roots)
     seen = set(stack)
     while stack:
@@ -39,12 +58,15 @@ def _collect_dependencies(roots):
                 continue
             fn = t.grad_fn
             if fn is None:
+                if t._requires_grad:
+                    key = id(t)
+                    leaf_edges[key] = leaf_edges.get(key, 0) + 1
                 continue
             deps[fn] = deps.get(fn, 0) + 1
             if fn not in seen:
                 seen.add(fn)
                 stack.append(fn)
-    return deps
+    return deps, leaf_edges
 
 
 def _materialize(node, grads):
@@ -91,26 +113,36 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
             roots.append(node)
         slot[out._out_index] = _accumulate(slot[out._out_index], seed)
 
-    deps = _collect_dependencies(roots)
+    deps, leaf_edges = _collect_dependencies(roots)
     ready = [n for n in roots if deps.get(n, 0) == 0]
     handed = set()  # ids of arrays given to leaves, so two leaves never share one
+    leaves = _LeafSums(leaf_edges, create_graph, handed) if capture is None else None
     state = grad_mode._state
     previous, state.enabled = state.enabled, create_graph  # record only with create_graph
+    outermost = getattr(_callbacks, "queue", None) is None
+    if outermost:
+        _callbacks.queue = []
     try:
         while ready:
             node = ready.pop()
             _run_node(node, pending.pop(node), pending, deps, ready, retain_graph, create_graph,
-                      capture, handed)
+                      capture, leaves)
+        if outermost:
+            queue = _callbacks.queue
+            while queue:  # a callback may queue another
+                queue.pop(0)()
     finally:
         state.enabled = previous
+        if outermost:
+            _callbacks.queue = None
 
 
-def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, capture, handed):
+def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, capture, leaves):
     if node._released:
         raise RuntimeError(_SECOND_BACKWARD)
     hooks = node._tensor_hooks
     if hooks is not None:
-        grads = _run_tensor_hooks(hooks, grads, handed)
+        grads = _run_tensor_hooks(hooks, grads)
     inputs = node.inputs
     if len(grads) == 1:
         missing = grads[0] is None
@@ -140,6 +172,9 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
         if t is None:
             continue
         fn = t.grad_fn
+        if fn is None and leaves is not None and t._requires_grad:
+            leaves.arrive(t, g, node)  # every edge arrives, with a gradient or None
+            continue
         if g is not None and t._requires_grad:
             if g._data.shape != t._data.shape:  # a wrong backward formula: fail loudly
                 raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
@@ -147,9 +182,7 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
             if g._data.dtype != t._data.dtype:
                 g = g.to(t.dtype)
             if fn is None:
-                if capture is None:
-                    _accumulate_leaf(t, g, create_graph, handed)
-                elif id(t) in capture:
+                if id(t) in capture:
                     capture[id(t)] = _accumulate(capture[id(t)], g)
             else:
                 if capture is not None:
@@ -176,7 +209,7 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
         node._released = True
 
 
-def _run_tensor_hooks(hooks, grads, handed):
+def _run_tensor_hooks(hooks, grads):
     """Hooks registered on non-leaf tensors: each may replace its gradient."""
     grads = list(grads)
     for index, fns in hooks.items():
@@ -190,6 +223,35 @@ def _run_tensor_hooks(hooks, grads, handed):
                 g = new
         grads[index] = g
     return grads
+
+
+class _LeafSums:
+    """Gradients arriving at leaves during one backward pass: summed over a leaf's edges
+    and accumulated into ``.grad`` when its last edge has arrived (PyTorch's AccumulateGrad:
+    the leaf's hooks and post-accumulate hooks run once, on the whole gradient)."""
+
+    __slots__ = ("left", "sums", "create_graph", "handed")
+
+    def __init__(self, leaf_edges, create_graph, handed):
+        self.left, self.sums = leaf_edges, {}
+        self.create_graph, self.handed = create_graph, handed
+
+    def arrive(self, leaf, g, node):
+        key = id(leaf)
+        if g is not None:
+            if g._data.shape != leaf._data.shape:  # a wrong backward formula: fail loudly
+                raise RuntimeError(f"{node.name()} returned a gradient of shape "
+                                   f"{tuple(g.shape)} for an input of shape {tuple(leaf.shape)}")
+            if g._data.dtype != leaf._data.dtype:
+                g = g.to(leaf.dtype)
+            old = self.sums.get(key)
+            self.sums[key] = g if old is None else old + g
+        left = self.left[key] - 1
+        self.left[key] = left
+        if left == 0:
+            total = self.sums.pop(key, None)
+            if total is not None:
+                _accumulate_leaf(leaf, total, self.create_graph, self.handed)
 
 
 def _accumulate_leaf(leaf, g, create_graph, handed):
