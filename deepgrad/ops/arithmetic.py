@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ._util import constant, is_scalar, operands, scalar_operand
+from ._util import constant, is_scalar, operands, row_major, scalar_operand
 from . import convert as _convert
 from . import elementwise as _elem
 from . import shape as _shape
@@ -118,6 +118,7 @@ class AddScalar(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a, c):
+        self.c = c  # kept for readers of the graph (the ONNX exporter)
         return a + c
 
     def backward(self, g):
@@ -129,6 +130,7 @@ class RSubScalar(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a, c):
+        self.c = c
         return c - a
 
     def backward(self, g):
@@ -162,6 +164,7 @@ class RDivScalar(ArrayFunction):
     needs_output = True
 
     def forward(self, a, c):
+        self.c = c
         return c / a
 
     def backward(self, g):
@@ -194,7 +197,8 @@ class RPowScalar(ArrayFunction):
 
     def forward(self, a, c):
         self.c = c
-        return np.power(np.asarray(c, dtype=a.dtype), a)
+        # row-major like torch's pow(scalar, tensor), whatever a's strides
+        return row_major(np.power(np.asarray(c, dtype=a.dtype), a))
 
     def backward(self, g):
         return g * self.output() * float(np.log(self.c))
