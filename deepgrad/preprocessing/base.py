@@ -15,6 +15,7 @@ import inspect
 import numpy as np
 
 from ..tensor import Tensor
+from ._feature_names import check_feature_names, one_to_one_names_out
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -74,6 +75,10 @@ def from_numpy(arr, like):
         from ..dtypes import get_default_dtype  # noqa: PLC0415
         dtype = get_default_dtype()
     return Tensor(np.ascontiguousarray(arr), dtype=dtype, device=like.device)
+
+
+def _is_nan_scalar(value):
+    return isinstance(value, (float, np.floating)) and value != value
 
 
 def _is_sparse(X):
@@ -219,7 +224,8 @@ class BaseTransformer:
         for name in self._get_param_names():
             value, default = getattr(self, name), sig[name].default
             try:
-                same = value is default or bool(value == default)
+                same = value is default or bool(value == default) or (
+                    _is_nan_scalar(value) and _is_nan_scalar(default))  # NaN != NaN
             except (ValueError, TypeError):
                 same = False
             if not same:
@@ -232,9 +238,11 @@ class BaseTransformer:
         return self.fit(X, y, **fit_params).transform(X)
 
     def _validate(self, X, *, reset, dtype="numeric", allow_nan=None):
-        """check_array + the feature-count contract; ``reset=True`` (fit) records
-        ``n_features_in_``, ``reset=False`` (transform) checks it."""
+        """check_array + the feature-count and feature-name contract; ``reset=True`` (fit)
+        records ``n_features_in_`` (and ``feature_names_in_`` for a data frame with string
+        column names), ``reset=False`` (transform) checks them."""
         allow_nan = self._allow_nan if allow_nan is None else allow_nan
+        check_feature_names(self, X, reset=reset)  # before the frame becomes an array
         X = check_array(X, self, dtype=dtype, allow_nan=allow_nan)
         self._check_n_features(X, reset)
         return X
@@ -249,11 +257,29 @@ class BaseTransformer:
     def _tags(self):
         """What this transformer accepts and keeps, as plain data.
 
-        scikit-learn's estimator checks read these (the tests turn them into
-        ``sklearn.utils.Tags``); deepgrad itself never imports scikit-learn.
+        :meth:`__sklearn_tags__` turns them into ``sklearn.utils.Tags`` when scikit-learn
+        asks; nothing else in deepgrad needs scikit-learn.
         """
         return {"allow_nan": self._allow_nan, "requires_fit": self._requires_fit,
                 "preserves_dtype": list(self._preserves_dtype), "string": self._string_input,
                 "one_d_array": self._one_d_input, "two_d_array": not self._one_d_input,
                 "categorical": self._categorical, "positive_only": False,
                 "no_validation": False, "sparse": False}
+
+    def __sklearn_tags__(self):
+        """scikit-learn's ``Tags`` for this transformer (scikit-learn >= 1.6 asks for them in
+        ``clone``, ``check_estimator``, ``Pipeline`` and the searches). Built from
+        :meth:`_tags`; scikit-learn is imported only here, when it is the caller."""
+        from ._sklearn import tags_from_dict  # noqa: PLC0415 - keeps sklearn optional
+        return tags_from_dict(self._tags())
+
+
+class OneToOneFeatureNames:
+    """Mixin of transformers whose output column i is computed from input column i only
+    (scalers, element-wise maps): their output features keep the input names."""
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names: ``input_features``, else ``feature_names_in_``, else
+        ``["x0", "x1", ...]`` (an object array, as scikit-learn returns)."""
+        check_is_fitted(self, "n_features_in_")
+        return one_to_one_names_out(self, input_features)

@@ -9,11 +9,11 @@ Unlike the scikit-learn scalers these have no scikit-learn twin; their formulas 
 """
 import numpy as np
 
-from .base import BaseTransformer, check_is_fitted, from_numpy, to_numpy
+from .base import BaseTransformer, OneToOneFeatureNames, check_is_fitted, from_numpy, to_numpy
 from .scalers import handle_zeros_in_scale
 
 
-class MeanNormalizer(BaseTransformer):
+class MeanNormalizer(OneToOneFeatureNames, BaseTransformer):
     """Mean normalisation: z = (x - mean) / (max - min), per column.
 
     The result has mean 0 and lies in [-1, 1]; a constant column is only centred.
@@ -57,7 +57,7 @@ class MeanNormalizer(BaseTransformer):
         return from_numpy(out, like)
 
 
-class LogScaler(BaseTransformer):
+class LogScaler(OneToOneFeatureNames, BaseTransformer):
     """Log scaling: z = log10(x + offset) / log10(max + offset), per column.
 
     For data spanning orders of magnitude (counts, prices). x + offset must be positive;
@@ -116,7 +116,7 @@ class LogScaler(BaseTransformer):
         return from_numpy(out.astype(X.dtype, copy=False), like)
 
 
-class ArctanScaler(BaseTransformer):
+class ArctanScaler(OneToOneFeatureNames, BaseTransformer):
     """Arctangent scaling: z = 2/pi * atan(x), into (-1, 1); stateless (``fit`` only records
     ``n_features_in_``). Inverse: x = tan(pi/2 * z).
 
@@ -147,7 +147,7 @@ class ArctanScaler(BaseTransformer):
         return from_numpy(np.tan(X * X.dtype.type(np.pi / 2)), like)
 
 
-class DecimalScaler(BaseTransformer):
+class DecimalScaler(OneToOneFeatureNames, BaseTransformer):
     """Decimal scaling: z = x / 10^j per column, j the smallest integer with
     max|x| / 10^j < 1 (so |z| < 1; j may be negative for small data). An all-zero
     column keeps j = 0.

@@ -7,7 +7,9 @@ import numbers
 
 import numpy as np
 
-from .base import BaseTransformer, check_array, check_is_fitted, from_numpy, to_numpy
+from ._feature_names import one_hot_names_out, one_to_one_names_out
+from .base import (BaseTransformer, OneToOneFeatureNames, check_array, check_is_fitted,
+                   from_numpy, to_numpy)
 
 
 def _is_nan(v):
@@ -196,6 +198,12 @@ class OneHotEncoder(_BaseEncoder):
             return k
         return k[k != self.drop_idx_[j]]
 
+    def get_feature_names_out(self, input_features=None):
+        """``<feature>_<category>`` for each output column (``x0_red``, ...)."""
+        check_is_fitted(self)
+        names = one_to_one_names_out(self, input_features)
+        return one_hot_names_out(names, self.categories_, self._kept)
+
     def transform(self, X):
         check_is_fitted(self)
         X, like = to_numpy(X)
@@ -242,7 +250,7 @@ class OneHotEncoder(_BaseEncoder):
         return out
 
 
-class OrdinalEncoder(_BaseEncoder):
+class OrdinalEncoder(OneToOneFeatureNames, _BaseEncoder):
     """Encode each categorical column as integers 0..K-1 (category order of ``categories_``).
 
     Missing values (NaN) encode as ``encoded_missing_value``.

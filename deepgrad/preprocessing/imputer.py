@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+from ._feature_names import one_to_one_names_out
 from .base import BaseTransformer, _is_sparse, check_array, check_is_fitted, from_numpy, to_numpy
 
 
@@ -73,7 +74,7 @@ class SimpleImputer(BaseTransformer):
         arr = np.asarray(X)
         numeric = self.strategy in ("mean", "median")
         if not numeric and arr.dtype.kind in "OUS":
-            X = self._validate(arr, reset=reset, dtype=None)
+            X = self._validate(X, reset=reset, dtype=None)  # X: names kept
             X = X.astype(object)
             for (r, c), v in np.ndenumerate(X):
                 if not (v is None or isinstance(v, (str, numbers.Number, np.number))):
@@ -83,7 +84,7 @@ class SimpleImputer(BaseTransformer):
             if arr.dtype.kind in "US":
                 raise ValueError(f"Cannot use {self.strategy} strategy with non-numeric data "
                                  f"(dtype {arr.dtype}).")
-            X = self._validate(arr, reset=reset)
+            X = self._validate(X, reset=reset)
         return X, like
 
     def _mask(self, X):
@@ -145,3 +146,9 @@ class SimpleImputer(BaseTransformer):
         if not self.keep_empty_features:
             out = out[:, ~empty]
         return from_numpy(out, like)
+
+    def get_feature_names_out(self, input_features=None):
+        """The input names, less the all-missing columns that ``transform`` drops."""
+        check_is_fitted(self, "n_features_in_")
+        names = one_to_one_names_out(self, input_features)
+        return names if self.keep_empty_features else names[~self._empty]

@@ -1,6 +1,7 @@
 """PCA: principal component analysis by the singular value decomposition."""
 import numpy as np
 
+from ._feature_names import numbered_names_out
 from .base import BaseTransformer, check_array, check_is_fitted, from_numpy, to_numpy
 
 
@@ -126,3 +127,8 @@ class PCA(BaseTransformer):
         if self.whiten:
             comps = np.sqrt(self.explained_variance_)[:, None] * comps
         return from_numpy((X @ comps + self.mean_).astype(X.dtype, copy=False), like)
+
+    def get_feature_names_out(self, input_features=None):
+        """``["pca0", "pca1", ...]``, one per component (as scikit-learn names them)."""
+        check_is_fitted(self, "n_components_")
+        return numbered_names_out(self, self.n_components_, input_features)

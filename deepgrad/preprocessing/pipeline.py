@@ -16,11 +16,35 @@ def _passthrough(est):
     return est is None or (isinstance(est, str) and est == "passthrough")
 
 
+def _last_step_method(name):
+    """A property giving ``name`` of the last step, applied after the other steps'
+    ``transform`` (AttributeError when the last step has no such method)."""
+
+    def getter(self):
+        if not _well_formed(self.steps) or not self.steps:
+            raise AttributeError(f"{name!r}: the Pipeline has no (name, estimator) steps.")
+        last = self.steps[-1][1]
+        if not hasattr(last, name):
+            raise AttributeError(f"The last step {last!r} has no {name!r}.")
+
+        def call(X, *args, **kwargs):
+            return getattr(last, name)(self._transform_all_but_last(X), *args, **kwargs)
+
+        call.__name__ = name
+        return call
+
+    return property(getter, doc=f"Transform with all but the last step, then call the last "
+                                f"step's ``{name}`` (only when it has one).")
+
+
 class Pipeline(BaseTransformer):
     """Chain ``steps = [(name, transformer), ...]``: ``fit`` fits each step on the output of
     the previous ones, ``transform`` applies them in order, ``inverse_transform`` undoes
     them in reverse. A step may be ``"passthrough"`` (or None) to skip it. The last step
-    may be any estimator with ``fit`` (and ``predict``).
+    may be any estimator with ``fit``, a scikit-learn model included: the pipeline then
+    offers whichever of ``predict``, ``predict_proba``, ``predict_log_proba``,
+    ``decision_function`` and ``score`` it has, and scikit-learn's searches treat the
+    pipeline as that kind of model (a classifier gets stratified folds).
 
     Fitting the whole chain on training data only and reusing it on test data is what
     prevents leakage (the scaler never sees test statistics).
@@ -107,6 +131,24 @@ class Pipeline(BaseTransformer):
         first = next(e for _, e in self.steps if not _passthrough(e))
         return first.n_features_in_
 
+    @property
+    def feature_names_in_(self):
+        """The column names the first step saw in ``fit`` (a data frame's)."""
+        first = next(e for _, e in self.steps if not _passthrough(e))
+        return first.feature_names_in_
+
+    def get_feature_names_out(self, input_features=None):
+        """The output names of the last step, each step naming its output from the names
+        of its input."""
+        names = input_features
+        for _, est in self.steps:
+            if not _passthrough(est):
+                if not hasattr(est, "get_feature_names_out"):
+                    raise AttributeError(f"Estimator {est!r} does not provide "
+                                         "get_feature_names_out.")
+                names = est.get_feature_names_out(names)
+        return names
+
     def __sklearn_is_fitted__(self):
         last = self.steps[-1][1]
         if _passthrough(last):
@@ -168,22 +210,36 @@ class Pipeline(BaseTransformer):
                 X = est.inverse_transform(X)
         return X
 
+    def _transform_all_but_last(self, X):
+        check_is_fitted(self)
+        for _, est in self.steps[:-1]:
+            if not _passthrough(est):
+                X = est.transform(X)
+        return X
+
+    # the last step's model methods, after transforming with the others (a property each,
+    # so that ``hasattr(pipe, "predict_proba")`` is true only if the last step has it)
+    predict = _last_step_method("predict")
+    predict_proba = _last_step_method("predict_proba")
+    predict_log_proba = _last_step_method("predict_log_proba")
+    decision_function = _last_step_method("decision_function")
+    score = _last_step_method("score")
+
     @property
-    def predict(self):
-        """Transform with all but the last step, then ``predict`` with the last (only when
-        the last step has ``predict``)."""
-        last = self.steps[-1][1]
-        if not hasattr(last, "predict"):
-            raise AttributeError(f"The last step {last!r} has no 'predict'.")
+    def classes_(self):
+        """The class labels of the last step (a classifier)."""
+        return self.steps[-1][1].classes_
 
-        def predict(X):
-            check_is_fitted(self)
-            for _, est in self.steps[:-1]:
-                if not _passthrough(est):
-                    X = est.transform(X)
-            return last.predict(X)
-
-        return predict
+    def __sklearn_tags__(self):
+        """scikit-learn's Tags: the transformer's own, plus the last step's kind (classifier,
+        regressor) so that scikit-learn's searches choose stratified folds and the right
+        default scorer for a pipeline that ends in a model."""
+        from ._sklearn import pipeline_tags  # noqa: PLC0415 - keeps sklearn optional
+        real = [e for _, e in self.steps if not _passthrough(e)] \
+            if _well_formed(self.steps) else []
+        first = real[0] if real and not _passthrough(self.steps[0][1]) else None
+        last = real[-1] if real and not _passthrough(self.steps[-1][1]) else None
+        return pipeline_tags(self._tags(), first, last)
 
 
 def _well_formed(steps):

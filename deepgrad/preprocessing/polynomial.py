@@ -3,6 +3,7 @@ from itertools import chain, combinations, combinations_with_replacement
 
 import numpy as np
 
+from ._feature_names import one_to_one_names_out
 from .base import BaseTransformer, check_is_fitted, from_numpy, to_numpy
 
 
@@ -87,7 +88,7 @@ class PolynomialFeatures(BaseTransformer):
     def get_feature_names_out(self, input_features=None):
         """Names like ``"x0^2"``, ``"x0 x1"`` (``"1"`` for the bias)."""
         check_is_fitted(self)
-        names = input_features or [f"x{j}" for j in range(self.n_features_in_)]
+        names = one_to_one_names_out(self, input_features)  # validated input names
         out = []
         for row in self.powers_:
             terms = [names[j] if p == 1 else f"{names[j]}^{p}" for j, p in enumerate(row) if p]

@@ -8,7 +8,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .base import BaseTransformer, check_is_fitted, from_numpy, to_numpy
+from .base import BaseTransformer, OneToOneFeatureNames, check_is_fitted, from_numpy, to_numpy
 
 
 def handle_zeros_in_scale(scale, constant_mask=None):
@@ -34,7 +34,7 @@ def _output(X, like, copy):
     return X
 
 
-class _ColumnScaler(BaseTransformer):
+class _ColumnScaler(OneToOneFeatureNames, BaseTransformer):
     """Shared transform/inverse_transform of the affine scalers: z = (x - center_) / scale_."""
 
     _allow_nan = True
@@ -121,7 +121,7 @@ class StandardScaler(_ColumnScaler):
         return (self.mean_ if self.with_mean else None), self.scale_
 
 
-class MinMaxScaler(BaseTransformer):
+class MinMaxScaler(OneToOneFeatureNames, BaseTransformer):
     """Rescale each feature to ``feature_range`` = (a, b):
 
         z = (x - min) / (max - min) * (b - a) + a  =  x * scale_ + min_
@@ -269,7 +269,7 @@ class RobustScaler(_ColumnScaler):
         return self.center_, self.scale_
 
 
-class Normalizer(BaseTransformer):
+class Normalizer(OneToOneFeatureNames, BaseTransformer):
     """Scale each *sample* (row) to unit norm: z = x / ||x||.
 
     ||x|| is sum|x_j| (``"l1"``), sqrt(sum x_j^2) (``"l2"``) or max|x_j| (``"max"``); an
@@ -316,7 +316,7 @@ class Normalizer(BaseTransformer):
         return from_numpy(out, like)
 
 
-class Binarizer(BaseTransformer):
+class Binarizer(OneToOneFeatureNames, BaseTransformer):
     """Threshold features: z = 1 if x > threshold else 0 (same dtype as x). Stateless.
 
     Args:

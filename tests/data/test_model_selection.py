@@ -364,3 +364,31 @@ def test_cross_validate_regression_scoring():
     assert res["n_splits"] == 3
     with pytest.raises(ValueError, match="Unknown scoring 'bogus'"):
         MS.cross_validate(Linear, fit, X, y, scoring=["bogus"])
+
+
+# --- deepgrad's splitters inside scikit-learn's searches ---------------------------------
+
+@pytest.mark.parametrize("ours,theirs", [
+    (MS.KFold(4, shuffle=True, random_state=3), skms.KFold(4, shuffle=True, random_state=3)),
+    (MS.StratifiedKFold(3, shuffle=True, random_state=1),
+     skms.StratifiedKFold(3, shuffle=True, random_state=1)),
+    (MS.ShuffleSplit(5, test_size=0.25, random_state=0),
+     skms.ShuffleSplit(5, test_size=0.25, random_state=0)),
+    (MS.RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=2),
+     skms.RepeatedStratifiedKFold(n_splits=3, n_repeats=2, random_state=2))])
+def test_splitters_as_cv_of_sklearn_searches(ours, theirs):
+    """deepgrad has no estimators in model_selection; its splitters are what scikit-learn
+    meets there, as ``cv=`` of its searches (split + get_n_splits)."""
+    from sklearn.linear_model import RidgeClassifier  # closed form: fast and exact
+    from sklearn.model_selection import GridSearchCV, cross_val_score
+    y = _labels(60, seed=4, p=(0.5, 0.5))
+    X = np.random.default_rng(5).normal(size=(60, 3)) + y[:, None]
+    model = RidgeClassifier()
+    np.testing.assert_array_equal(cross_val_score(model, X, y, cv=ours),
+                                  cross_val_score(model, X, y, cv=theirs))
+    grid = {"alpha": [0.01, 100.0]}
+    a = GridSearchCV(model, grid, cv=ours).fit(X, y)
+    b = GridSearchCV(model, grid, cv=theirs).fit(X, y)
+    assert a.n_splits_ == b.n_splits_ == ours.get_n_splits(X, y)
+    np.testing.assert_array_equal(a.cv_results_["mean_test_score"],
+                                  b.cv_results_["mean_test_score"])

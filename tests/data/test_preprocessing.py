@@ -14,40 +14,7 @@ from sklearn import impute as ski  # noqa: E402
 from sklearn import pipeline as skpipe  # noqa: E402
 from sklearn import preprocessing as skp  # noqa: E402
 from sklearn.base import clone as sk_clone  # noqa: E402
-from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
-
-
-def _sklearn_tags(self):
-    """scikit-learn's Tags, built from the plain data deepgrad's ``_tags()`` gives."""
-    t = self._tags()
-    return Tags(estimator_type=None, target_tags=TargetTags(required=False),
-                transformer_tags=TransformerTags(preserves_dtype=t["preserves_dtype"]),
-                requires_fit=t["requires_fit"], no_validation=t["no_validation"],
-                input_tags=InputTags(allow_nan=t["allow_nan"], string=t["string"],
-                                     two_d_array=t["two_d_array"], one_d_array=t["one_d_array"],
-                                     categorical=t["categorical"],
-                                     positive_only=t["positive_only"], sparse=t["sparse"]))
-
-
-def _for_sklearn(est):
-    """``est`` as an instance of a subclass that tells scikit-learn its tags (deepgrad
-    never imports scikit-learn, so the bridge lives here). The subclass is a module
-    global so that the pickling checks can find it."""
-    if isinstance(est, str):  # "passthrough" inside a Pipeline
-        return est
-    cls = type(est)
-    name = f"SK{cls.__name__}"
-    sub = globals().get(name)
-    if sub is None:
-        sub = type(name, (cls,), {"__sklearn_tags__": _sklearn_tags, "__module__": __name__,
-                                  "__qualname__": name})
-        globals()[name] = sub
-    wrapped = sub.__new__(sub)
-    wrapped.__dict__.update(est.__dict__)
-    if isinstance(est, P.Pipeline):
-        wrapped.steps = [(n, _for_sklearn(e)) for n, e in est.steps]
-    return wrapped
 
 PIPE_XFAIL = {
     # the same expected failure scikit-learn declares for its own Pipeline: fitting the
@@ -86,7 +53,7 @@ CHECKED = [
 def test_sklearn_check_estimator(est, xfail):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "does not inherit from BaseEstimator", skips
-        results = check_estimator(_for_sklearn(est), expected_failed_checks=xfail,
+        results = check_estimator(est, expected_failed_checks=xfail,
                                   on_fail=None)
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results
               if r["status"] == "failed"]
@@ -537,3 +504,220 @@ def test_bad_hyperparameters():
         P.SimpleImputer(strategy="mode").fit(X)
     with pytest.raises(ValueError, match="Expected 2D array"):
         P.StandardScaler().fit(np.ones(5))
+
+
+# --- scikit-learn's machinery on deepgrad's estimators, as users call it -----------------
+
+SK_TWINS = [  # deepgrad estimator, scikit-learn's, tags that legitimately differ
+    (P.StandardScaler(), skp.StandardScaler()), (P.MinMaxScaler(), skp.MinMaxScaler()),
+    (P.MaxAbsScaler(), skp.MaxAbsScaler()), (P.RobustScaler(), skp.RobustScaler()),
+    (P.Normalizer(), skp.Normalizer()), (P.Binarizer(), skp.Binarizer()),
+    (P.OneHotEncoder(), skp.OneHotEncoder()), (P.OrdinalEncoder(), skp.OrdinalEncoder()),
+    (P.SimpleImputer(), ski.SimpleImputer()),
+    (P.SimpleImputer(missing_values=-1), ski.SimpleImputer(missing_values=-1)),
+    (P.PolynomialFeatures(), skp.PolynomialFeatures()), (P.PCA(), skd.PCA()),
+    (P.FunctionTransformer(), skp.FunctionTransformer()),
+    (P.FunctionTransformer(validate=True), skp.FunctionTransformer(validate=True)),
+]
+# deepgrad has no sparse input and no array-API dispatch, and keeps float32 where
+# scikit-learn's tag only promises float64 (check_transformer_preserve_dtypes checks ours)
+TAGS_THAT_DIFFER = {"input_tags.sparse", "array_api_support", "transformer_tags.preserves_dtype"}
+
+
+def _flat_tags(est):
+    import dataclasses
+
+    from sklearn.utils import get_tags
+
+    def flat(obj, prefix=""):
+        out = {}
+        for f in dataclasses.fields(obj):
+            v = getattr(obj, f.name)
+            out.update(flat(v, f"{prefix}{f.name}.") if dataclasses.is_dataclass(v)
+                       else {prefix + f.name: v})
+        return out
+    return flat(get_tags(est))
+
+
+@pytest.mark.parametrize("ours,theirs", SK_TWINS, ids=[repr(o) for o, _ in SK_TWINS])
+def test_sklearn_tags_agree_with_sklearns_twin(ours, theirs):
+    a, b = _flat_tags(ours), _flat_tags(theirs)
+    assert set(a) == set(b)
+    differ = {k for k in a if a[k] != b[k]}
+    assert differ <= TAGS_THAT_DIFFER, {k: (a[k], b[k]) for k in differ - TAGS_THAT_DIFFER}
+
+
+@pytest.mark.parametrize("est", [e for e, _ in CHECKED], ids=[repr(e) for e, _ in CHECKED])
+def test_sklearn_clone(est):
+    fitted = sk_clone(est)
+    fitted.fit(["a", "b", "a"] if isinstance(est, P.LabelEncoder) else np.abs(_data(21)))
+    c = sk_clone(fitted)
+    assert type(c) is type(est) and repr(c) == repr(est)
+    assert not [k for k in vars(c) if k.endswith("_") and not k.startswith("_")]  # unfitted
+    for name, value in est.get_params(deep=False).items():
+        if hasattr(value, "get_params"):
+            assert getattr(c, name) is not value  # nested estimators are cloned too
+
+
+def test_sklearn_pipeline_with_deepgrad_steps_matches_all_sklearn():
+    from sklearn.linear_model import LogisticRegression
+    X, y = _data(22, n=60), (np.arange(60) % 3)
+    X[:, 0] += y * 2  # something to learn
+    ours = skpipe.make_pipeline(P.StandardScaler(), P.PCA(n_components=3),
+                                LogisticRegression())
+    theirs = skpipe.make_pipeline(skp.StandardScaler(), skd.PCA(n_components=3,
+                                                                svd_solver="full"),
+                                  LogisticRegression())
+    np.testing.assert_allclose(ours.fit(X, y).predict_proba(X),
+                               theirs.fit(X, y).predict_proba(X), rtol=1e-6, atol=1e-9)
+    assert ours.score(X, y) == theirs.score(X, y)
+
+
+def test_deepgrad_pipeline_ending_in_sklearn_model():
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.model_selection import cross_val_score
+    X, y = _data(23, n=60), (np.arange(60) % 2)
+    X[:, 1] += y * 3
+    ours = P.Pipeline([("scale", P.StandardScaler()), ("clf", LogisticRegression())])
+    theirs = skpipe.Pipeline([("scale", skp.StandardScaler()), ("clf", LogisticRegression())])
+    assert is_classifier(ours) and is_regressor(P.Pipeline([("r", Ridge())]))
+    assert not hasattr(P.Pipeline([("r", Ridge())]), "predict_proba")
+    ours.fit(X, y), theirs.fit(X, y)
+    for method in ("predict", "predict_proba", "decision_function"):
+        np.testing.assert_allclose(getattr(ours, method)(X), getattr(theirs, method)(X),
+                                   rtol=1e-9)
+    assert ours.score(X, y) == theirs.score(X, y)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    # a classifier pipeline gets stratified folds, as scikit-learn's own does
+    np.testing.assert_allclose(cross_val_score(ours, X, y, cv=4),
+                               cross_val_score(theirs, X, y, cv=4), rtol=1e-12)
+
+
+def test_gridsearch_over_a_deepgrad_parameter_matches_sklearn():
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+    rng = np.random.default_rng(24)
+    X = _data(24, n=50, p=5)
+    y = X @ rng.normal(size=5) + rng.normal(size=50)
+    grid = {"pca__n_components": [1, 2, 4], "pca__whiten": [False, True]}
+    ours = GridSearchCV(P.Pipeline([("scale", P.StandardScaler()), ("pca", P.PCA()),
+                                    ("ridge", Ridge())]), grid, cv=5).fit(X, y)
+    theirs = GridSearchCV(skpipe.Pipeline([("scale", skp.StandardScaler()),
+                                           ("pca", skd.PCA(svd_solver="full")),
+                                           ("ridge", Ridge())]), grid, cv=5).fit(X, y)
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"],
+                               theirs.cv_results_["mean_test_score"], rtol=1e-8)
+    assert isinstance(ours.best_estimator_["pca"], P.PCA)
+    again = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(again.predict(X), ours.predict(X))
+
+
+PICKLED = [e for e, _ in CHECKED if not isinstance(e, (P.LabelEncoder, P.FunctionTransformer))]
+
+
+@pytest.mark.parametrize("est", PICKLED, ids=[repr(e) for e in PICKLED])
+def test_pickle_round_trip(est):
+    X = np.abs(_data(25))
+    fitted = sk_clone(est).fit(X)
+    again = pickle.loads(pickle.dumps(fitted))
+    assert repr(again) == repr(fitted)
+    np.testing.assert_array_equal(np.asarray(again.transform(X)),
+                                  np.asarray(fitted.transform(X)))
+
+
+def test_import_deepgrad_without_sklearn():
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['sklearn'] = None\n"
+            "import numpy as np, deepgrad, deepgrad.preprocessing as P, "
+            "deepgrad.model_selection as M\n"
+            "Z = P.Pipeline([('s', P.StandardScaler()), ('p', P.PCA(1))])"
+            ".fit_transform(np.arange(12.0).reshape(6, 2) ** 2)\n"
+            "assert Z.shape == (6, 1) and len(list(M.KFold(3).split(Z))) == 3\n"
+            "try:\n    P.StandardScaler().__sklearn_tags__()\n"
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "pip install deepgrad[sklearn]" in out.stdout
+
+
+# --- column names (feature_names_in_) and get_feature_names_out --------------------------
+
+class _Frame:
+    """The least a data frame offers: named columns and the array protocol."""
+
+    def __init__(self, values, columns):
+        self.values, self.columns = np.asarray(values), list(columns)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def test_feature_names_in_recorded_and_checked():
+    X = _data(26, p=3)
+    s = P.StandardScaler().fit(_Frame(X, ["a", "b", "c"]))
+    np.testing.assert_array_equal(s.feature_names_in_, np.array(["a", "b", "c"], object))
+    assert s.feature_names_in_.dtype == object
+    np.testing.assert_array_equal(s.get_feature_names_out(), ["a", "b", "c"])
+    s.transform(_Frame(X, ["a", "b", "c"]))  # same names: fine
+    msg = "The feature names should match those that were passed during fit."
+    with pytest.raises(ValueError, match=msg + "\nFeature names must be in the same order"):
+        s.transform(_Frame(X, ["c", "b", "a"]))
+    with pytest.raises(ValueError, match="unseen at fit time:\n- z\n.*now missing:\n- c\n"):
+        s.transform(_Frame(X, ["a", "b", "z"]))
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but "
+                                         "StandardScaler was fitted with feature names"):
+        s.transform(X)
+    s.fit(X)  # refitting on an array forgets the names
+    assert not hasattr(s, "feature_names_in_")
+    with pytest.warns(UserWarning, match="X has feature names, but StandardScaler was "
+                                         "fitted without feature names"):
+        s.transform(_Frame(X, ["a", "b", "c"]))
+    with pytest.raises(TypeError, match=r"only supported if all input features have string "
+                                        r"names, but your input has \['int', 'str'\]"):
+        P.MinMaxScaler().fit(_Frame(X, ["a", 1, "c"]))
+    assert not hasattr(P.MinMaxScaler().fit(_Frame(X, [0, 1, 2])), "feature_names_in_")
+
+
+NAMES_OUT = [(P.StandardScaler(), skp.StandardScaler()), (P.Binarizer(), skp.Binarizer()),
+             (P.OneHotEncoder(drop="first"), skp.OneHotEncoder(drop="first")),
+             (P.OrdinalEncoder(), skp.OrdinalEncoder()), (P.PCA(2), skd.PCA(2)),
+             (P.PolynomialFeatures(2), skp.PolynomialFeatures(2)),
+             (P.Pipeline([("s", P.StandardScaler()), ("p", P.PolynomialFeatures())]),
+              skpipe.make_pipeline(skp.StandardScaler(), skp.PolynomialFeatures()))]
+
+
+@pytest.mark.parametrize("ours,theirs", NAMES_OUT, ids=[repr(o) for o, _ in NAMES_OUT])
+@pytest.mark.parametrize("names", [None, ["u", "v", "w"]])
+def test_get_feature_names_out_matches_sklearn(ours, theirs, names):
+    X = np.round(np.abs(_data(27, p=3)))
+    ours.fit(X), theirs.fit(X)
+    got, want = ours.get_feature_names_out(names), theirs.get_feature_names_out(names)
+    assert got.dtype == object
+    np.testing.assert_array_equal(got, want)
+    if not isinstance(ours, P.Pipeline):
+        with pytest.raises(ValueError, match="input_features should have length equal"):
+            ours.get_feature_names_out(["u"])
+
+
+SK_FRAME_CHECKS = ["check_dataframe_column_names_consistency",
+                   "check_transformer_get_feature_names_out",
+                   "check_transformer_get_feature_names_out_pandas"]
+FRAMED = [P.StandardScaler(), P.MinMaxScaler(), P.RobustScaler(), P.Normalizer(),
+          P.OneHotEncoder(handle_unknown="ignore"), P.OrdinalEncoder(), P.SimpleImputer(),
+          P.PolynomialFeatures(), P.PCA(), P.MeanNormalizer(), P.DecimalScaler(),
+          P.Pipeline([("s", P.StandardScaler()), ("p", P.PCA())])]
+
+
+@pytest.mark.parametrize("check", SK_FRAME_CHECKS)
+@pytest.mark.parametrize("est", FRAMED, ids=[repr(e) for e in FRAMED])
+def test_sklearn_dataframe_checks(est, check):
+    """scikit-learn's column-name checks (check_estimator leaves them out; they need pandas)."""
+    pytest.importorskip("pandas")
+    from sklearn.utils import estimator_checks
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        getattr(estimator_checks, check)(type(est).__name__, est)
