@@ -13,6 +13,8 @@ reverse-mode autodiff needs:
 The math lives in ``deepgrad/ops``; the methods here and in ``tensor_methods``
 are one-line delegates to it.
 """
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -134,6 +136,16 @@ class Tensor(TensorMethods):
     def is_cuda(self):
         return self._device.type == "cuda"
 
+    # torch's other accelerator flags, read by device-agnostic programs (dcgan checks
+    # `input.is_cuda or input.is_xpu`); deepgrad has no XPU or MPS devices
+    @property
+    def is_xpu(self):
+        return self._device.type == "xpu"
+
+    @property
+    def is_mps(self):
+        return self._device.type == "mps"
+
     @property
     def is_leaf(self):
         return self.grad_fn is None
@@ -160,14 +172,25 @@ class Tensor(TensorMethods):
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+            amount = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
         return bool(self._data)
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        """The one value of a one-element tensor, for ``int()``/``float()`` (torch's errors)."""
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=3)
+        return self.item()
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -274,15 +297,50 @@ class Tensor(TensorMethods):
     def bool(self):
         return self.to(dtypes.bool_)
 
+    # --- memory layout (torch's: strides in elements, dims of size 1 do not count) ----
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dim: a tuple, or one int for ``dim``.
+
+        A row-major (C-contiguous) (2, 3, 4) tensor has strides (12, 4, 1); its transpose
+        ``t.transpose(0, 2)`` shares the memory and has (1, 4, 12); an expanded dim has 0.
+        """
+        arr = self._data
+        if arr.size == 0 and arr.base is None:
+            # NumPy may give a fresh empty result zero strides; torch lays it out row-major
+            strides = _row_major_strides(arr.shape)
+        else:
+            strides = tuple(s // arr.itemsize for s in arr.strides)
+        if dim is None:
+            return strides
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[_wrap_dim(dim, self._data.ndim)]
+
+    def storage_offset(self):
+        """Index (in elements) of this tensor's first element in the memory it shares.
+
+        The memory block is the base array that views (slices, transposes) were made from:
+        ``x[1:]`` of a fresh (3, 4) tensor starts at offset 4.
+        """
+        root = self._data
+        while root.base is not None and isinstance(root.base, type(self._data)):
+            root = root.base
+        if root is self._data:
+            return 0
+        return (_address(self._data) - _address(root)) // self._data.itemsize
+
+    def is_contiguous(self):
+        """Row-major without gaps; as in torch (and NumPy), dims of size 1 may have any stride
+        and an empty tensor is contiguous."""
+        return bool(self._data.flags.c_contiguous)
+
     def contiguous(self):
+        """This tensor if it is contiguous, else a row-major copy (recorded, like clone)."""
         if self._data.flags.c_contiguous:
             return self
         from .ops.convert import make_contiguous  # noqa: PLC0415
 
         return make_contiguous(self)
-
-    def is_contiguous(self):
-        return bool(self._data.flags.c_contiguous)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return Tensor(data, dtype=dtype or self.dtype, device=device or self._device,
@@ -339,6 +397,19 @@ class Tensor(TensorMethods):
     def retains_grad(self):
         return self._retains_grad
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time a gradient has been added into this leaf's ``.grad``
+        (PyTorch's name). Unlike PyTorch, which sums a leaf's incoming gradients first, a
+        leaf used twice in a graph sees the hook twice per backward."""
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(hook)
+        return _RemovableHandle(self._post_hooks, hook)
+
 
 class Size(tuple):
     """The shape of a tensor: a tuple, printed like PyTorch's ``torch.Size``."""
@@ -360,6 +431,21 @@ class _RemovableHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+def _row_major_strides(shape):
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    return tuple(reversed(strides))
+
+
+def _address(arr):
+    """The address of an array's first element (NumPy or CuPy)."""
+    if isinstance(arr, np.ndarray):
+        return arr.__array_interface__["data"][0]
+    return arr.data.ptr
 
 
 def _wrap_dim(dim, ndim):

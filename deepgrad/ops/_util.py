@@ -8,6 +8,12 @@ from ..tensor import Tensor
 from . import convert as _convert
 
 
+def row_major(arr):
+    """``arr`` itself when C-contiguous, else a row-major copy (0-d stays 0-d, unlike
+    ``np.ascontiguousarray``). For ops whose torch result is contiguous for any input."""
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
+
+
 def is_scalar(x):
     """A Python (or NumPy) number, which ops take as an attribute rather than a tensor."""
     if isinstance(x, Tensor):  # the common case first: ABC checks below are slow

@@ -33,11 +33,15 @@ class ToDevice(ArrayFunction):
 
 
 class Clone(ArrayFunction):
-    """y = copy of x (own memory); dy flows to x unchanged."""
+    """y = copy of x (own memory); dy flows to x unchanged.
+
+    ``order="K"`` keeps x's memory layout (torch's clone keeps a transposed tensor
+    transposed); ``order="C"`` makes a row-major copy (``contiguous()``).
+    """
     saves_inputs = False
 
-    def forward(self, a):
-        return a.copy()
+    def forward(self, a, order="K"):
+        return a.copy(order=order)
 
     def backward(self, g):
         return g
@@ -58,4 +62,4 @@ def clone(t):
 
 
 def make_contiguous(t):
-    return Clone.apply(t)
+    return Clone.apply(t, order="C")

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
 from ._util import constant, is_scalar, operands, scalar_operand, to_tensor_like
 from . import arithmetic as _arith
 from . import compare as _compare
@@ -372,7 +373,13 @@ def where(condition, x=None, y=None):
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
     if not hasattr(x, "_data") and not hasattr(y, "_data"):
-        raise TypeError("where: at least one of x and y must be a Tensor")
+        if not (is_scalar(x) and is_scalar(y)):
+            raise TypeError(f"where: x and y must be tensors or Python scalars, got "
+                            f"{type(x).__name__} and {type(y).__name__}")
+        # torch.where(cond, 1, 0): each scalar is a 0-d tensor of its Python type's dtype
+        # (bool, int64 or the default float), and the two are promoted as tensors
+        device = getattr(condition, "device", None)
+        x, y = Tensor(x, device=device), Tensor(y, device=device)
     like = x if hasattr(x, "_data") else y
     x, y = operands(to_tensor_like(x, like), to_tensor_like(y, like))
     cond_t = constant(cond, x)
@@ -400,4 +407,6 @@ def masked_fill(x, mask, value):
     else:
         x, value = scalar_operand(x, value)
     value, x = operands(to_tensor_like(value, x), x)
+    # torch's masked_fill fills a row-major clone of x
+    x = x.contiguous()
     return Where.apply(constant(np.broadcast_to(m, x._data.shape), x), value, x)

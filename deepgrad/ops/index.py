@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ._util import broadcast_shapes, constant, to_tensor_like, wrap_dim
+from ._util import broadcast_shapes, constant, row_major, to_tensor_like, wrap_dim
 from . import arithmetic as _arith
 from . import inplace as _inplace
 from . import shape as _shape
@@ -42,7 +42,8 @@ def normalize_index(index, shape):
         elif isinstance(i, float):
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
                              f"byte Variables are valid indices (got float {i!r})")
-        elif isinstance(i, (list, np.ndarray)):
+        elif isinstance(i, (list, range, np.ndarray)):
+            # a range indexes like the list of its values (torch: x[range(n), y])
             arr = np.asarray(i)
             if arr.dtype.kind == "f":
                 raise IndexError(f"tensors used as indices must be long, int, byte or bool "
@@ -72,7 +73,12 @@ class GetItem(ArrayFunction):
             out = a[index]
         except IndexError as err:
             raise IndexError(f"{err} (indexing a tensor of shape {list(a.shape)})") from None
-        return out if isinstance(out, np.ndarray) or hasattr(out, "shape") else np.asarray(out)
+        if not hasattr(out, "shape"):
+            return np.asarray(out)
+        if not out.flags.c_contiguous and not _is_basic(index):
+            # NumPy may lay an advanced-index result out permuted; torch's is row-major
+            out = row_major(out)
+        return out
 
     def backward(self, g):
         return IndexAddInto.apply(g, shape=self.in_shape, index=self.index)

@@ -14,7 +14,7 @@ from ..autograd.function import ArrayFunction
 from .arithmetic import sum_to
 from .shape import reshape, transpose, unsqueeze, squeeze
 from . import shape as _shape
-from ._util import broadcast_shapes
+from ._util import broadcast_shapes, row_major
 
 
 class Matmul(ArrayFunction):
@@ -188,7 +188,8 @@ class Einsum(ArrayFunction):
 
     def forward(self, *arrays, subs, out):
         self.subs, self.out = subs, out
-        return np.asarray(np.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2))
+        result = np.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2)
+        return row_major(np.asarray(result))  # torch's einsum result is row-major
 
     def backward(self, g):
         grads = []

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.function import ArrayFunction
-from ._util import constant, reduced_shape, wrap_dim, wrap_dims
+from ._util import constant, reduced_shape, row_major, wrap_dim, wrap_dims
 from . import convert as _convert
 from . import elementwise as _elem
 from . import index as _index
@@ -221,7 +221,7 @@ class Cumsum(ArrayFunction):
 
     def forward(self, a, dim):
         self.dim = dim
-        return np.cumsum(a, axis=dim)
+        return row_major(np.cumsum(a, axis=dim))  # torch's cumsum is row-major
 
     def backward(self, g):
         return _shape.flip(cumsum(_shape.flip(g, self.dim), self.dim), self.dim)

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import operands, wrap_dim
+from ._util import operands, row_major, wrap_dim
 from . import arithmetic as _arith
 from . import index as _index
 from . import reduce as _reduce
@@ -79,7 +79,8 @@ class Cat(ArrayFunction):
     def forward(self, *arrays, dim):
         self.dim = dim
         self.sizes = [a.shape[dim] for a in arrays]
-        return np.concatenate(arrays, axis=dim)
+        # torch's cat is row-major unless every input shares another memory format
+        return row_major(np.concatenate(arrays, axis=dim))
 
     def backward(self, g):
         out, start = [], 0
@@ -94,7 +95,7 @@ class Flip(ArrayFunction):
 
     def forward(self, a, dims):
         self.dims = dims
-        return np.flip(a, dims).copy()
+        return np.flip(a, dims).copy(order="K")  # keeps a's stride order, as torch's flip
 
     def backward(self, g):
         return flip(g, self.dims)
@@ -105,7 +106,7 @@ class Pad(ArrayFunction):
 
     def forward(self, a, widths, value):
         self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
-        return np.pad(a, widths, mode="constant", constant_values=value)
+        return row_major(np.pad(a, widths, mode="constant", constant_values=value))
 
     def backward(self, g):
         return _index.getitem(g, self.crop)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from . import elementwise as _elem
-from ._util import wrap_dim
+from ._util import row_major, wrap_dim
 from .reduce import sum
 
 
@@ -26,6 +26,7 @@ class Softmax(ArrayFunction):
 
     def forward(self, a, dim):
         self.dim = dim
+        a = row_major(a)  # torch's softmax is row-major whatever the input's strides
         e = np.exp(a - a.max(axis=dim, keepdims=True))
         e /= e.sum(axis=dim, keepdims=True)
         return e
@@ -61,6 +62,7 @@ class LogSoftmax(ArrayFunction):
 
     def forward(self, a, dim):
         self.dim = dim
+        a = row_major(a)  # row-major result, as torch's
         shifted = a - a.max(axis=dim, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
 

@@ -154,6 +154,8 @@ def _update_running(running, mean, var, n):
 
 
 def _normalize(x, axes, eps, weight=None, bias=None, pshape=None, running=None):
+    # torch's normalisations return row-major results (and gradients) for any input strides
+    x = x.contiguous()
     params = tuple(p for p in (weight, bias) if p is not None)
     return Normalize.apply(x, *params, axes=axes, eps=float(eps), pshape=pshape,
                            has_weight=weight is not None, has_bias=bias is not None,
@@ -212,7 +214,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm in evaluation mode (training=False) needs running_mean "
                          "and running_var")
-    # evaluation: a per-channel affine map, composed from differentiable ops
+    # evaluation: a per-channel affine map, composed from differentiable ops (on a row-major
+    # x, so that the result is row-major as torch's)
+    x = x.contiguous()
     scale = (running_var.detach() + float(eps)).rsqrt()
     if weight is not None:
         scale = scale * weight
