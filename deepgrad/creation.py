@@ -216,11 +216,15 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _random(values, dtype, device, requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
+def randint(low=None, high=None, size=None, generator=None, dtype=None, device=None,
             requires_grad=False):
     """Integers uniform on [low, high); ``randint(high, size)`` starts at 0 as in PyTorch."""
     if size is None:
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=...) and randint_like(t, high)
+        low, high = 0, low
+    elif low is None:  # randint(high=..., size=...)
+        low = 0
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     if high is None or low >= high:

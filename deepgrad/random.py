@@ -51,9 +51,16 @@ default_generator = Generator()
 
 
 def manual_seed(seed):
-    """Seed deepgrad's default generator (and NumPy's legacy global one, used by some helpers)."""
+    """Seed deepgrad's default generator (and NumPy's legacy global one, used by some helpers).
+
+    CuPy's generators are seeded too when CuPy is in use (``deepgrad.cuda.manual_seed_all``).
+    """
     np.random.seed(int(seed) % (2 ** 32))
-    return default_generator.manual_seed(seed)
+    gen = default_generator.manual_seed(seed)
+    from .cuda.random import manual_seed_all  # noqa: PLC0415 - cuda imports random lazily too
+
+    manual_seed_all(seed)
+    return gen
 
 
 def seed():

@@ -59,12 +59,64 @@ _SAFE = {
     ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "complex"),
     ("builtins", "slice"), ("builtins", "range"),
+    # torch also allows it by default: a Parameter is rebuilt as a Parameter
+    ("deepgrad.nn.parameter", "_rebuild_parameter"),
 }
+
+# classes and functions the user allowed (add_safe_globals / safe_globals), in order
+_user_safe_globals = []
+
+
+def _allowed_names():
+    names = set()
+    for entry in _user_safe_globals:
+        if isinstance(entry, tuple):  # (object, "module.Name") as in torch
+            module, _, name = entry[1].rpartition(".")
+        else:
+            module, name = entry.__module__, entry.__qualname__
+        names.add((module, name))
+    return names
+
+
+def add_safe_globals(safe_globals):
+    """Allow these classes/functions in ``weights_only`` loads (as torch's: e.g. the
+    classes of a whole pickled model). An entry may be ``(obj, "module.Name")``."""
+    for entry in safe_globals:
+        if not (callable(entry) or (isinstance(entry, tuple) and len(entry) == 2
+                                    and isinstance(entry[1], str))):
+            raise TypeError(f"safe globals must be classes, functions or (object, "
+                            f"'module.Name') pairs, got {entry!r}")
+    _user_safe_globals.extend(safe_globals)
+
+
+def get_safe_globals():
+    return list(_user_safe_globals)
+
+
+def clear_safe_globals():
+    _user_safe_globals.clear()
+
+
+class safe_globals:  # noqa: N801 - torch's name; a context manager
+    """``with deepgrad.serialization.safe_globals([MyModel, nn.Linear]): deepgrad.load(f)``:
+    the listed globals are allowed inside the block only."""
+
+    def __init__(self, safe_globals):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        self._saved = get_safe_globals()
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc_info):
+        _user_safe_globals[:] = self._saved
+        return False
 
 
 class _WeightsUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
-        if (module, name) in _SAFE or (module.startswith("numpy") and name.endswith("DType")):
+        if (module, name) in _SAFE or (module.startswith("numpy") and name.endswith("DType")) \
+                or (module, name) in _allowed_names():
             return super().find_class(module, name)
         raise pickle.UnpicklingError(
             f"weights_only load refused to rebuild {module}.{name}: only tensors, NumPy arrays "
@@ -93,4 +145,5 @@ def load(f, map_location=None, weights_only=True):
         _load_device = previous
 
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+           "safe_globals"]

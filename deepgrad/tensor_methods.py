@@ -5,9 +5,10 @@ modules are reached through the ``ops`` package at call time because they import
 ``Tensor`` themselves.
 """
 from . import ops
+from .tensor_methods_more import TensorMethodsMore
 
 
-class TensorMethods:
+class TensorMethods(TensorMethodsMore):
     __slots__ = ()
 
     # --- arithmetic operators ---------------------------------------------------------
@@ -29,6 +30,15 @@ class TensorMethods:
     def __neg__(self): return ops.arithmetic.neg(self)
     def __pos__(self): return self
     def __abs__(self): return ops.elementwise.abs(self)
+
+    def __format__(self, format_spec):
+        # as torch: a 0-d tensor formats as its Python number (f"{loss:.4f}"); any other
+        # tensor formats as str() for an empty spec and rejects a non-empty one
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        if format_spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
     def __iadd__(self, other): return ops.inplace.add_(self, other)
     def __isub__(self, other): return ops.inplace.sub_(self, other)
     def __imul__(self, other): return ops.inplace.mul_(self, other)

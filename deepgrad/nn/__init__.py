@@ -20,6 +20,8 @@ from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # n
                            NLLLoss, PoissonNLLLoss, QuantileLoss, SmoothL1Loss, SoftMarginLoss,
                            SquaredHingeLoss, TripletMarginLoss)
 from . import utils  # noqa: F401
+from . import parallel  # noqa: F401
+from .parallel import DataParallel  # noqa: F401
 from . import regularization  # noqa: F401
 
 # --- conv, pooling, upsampling, embedding, dropout, normalization (other helpers)
@@ -38,3 +40,20 @@ from .modules.sparse import Embedding  # noqa: F401
 from .modules.rnn import (GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase,  # noqa: F401
                           RNNCell, RNNCellBase)
 from .modules.maxout import Maxout  # noqa: F401
+from .modules.attention import MultiheadAttention  # noqa: F401
+from .modules.transformer import (Transformer, TransformerDecoder,  # noqa: F401
+                                  TransformerDecoderLayer, TransformerEncoder,
+                                  TransformerEncoderLayer)
+
+# --- issue 9: padding layers and small wrappers of one functional each
+from .modules.padding import (CircularPad1d, CircularPad2d, CircularPad3d,  # noqa: F401
+                              ConstantPad1d, ConstantPad2d, ConstantPad3d, ReflectionPad1d,
+                              ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                              ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from .modules.layers_more import (ChannelShuffle, CosineSimilarity, Hardshrink,  # noqa: F401
+                                  LocalResponseNorm, PairwiseDistance, PixelShuffle,
+                                  PixelUnshuffle, RMSNorm, Softmax2d, Softshrink,
+                                  TripletMarginWithDistanceLoss)
+from .modules.layers_more import NLLLoss2d  # noqa: F401
+from .modules.embedding_bag import EmbeddingBag  # noqa: F401
+from .modules.unpool import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d  # noqa: F401

@@ -1,6 +1,6 @@
 """``deepgrad.nn.functional``: the stateless functions behind the layers (``F.relu``,
 ``F.cross_entropy``, ``F.linear``, ...), with PyTorch's names and arguments."""
-from ...ops.shape import pad  # noqa: F401
+from .padding import pad  # noqa: F401 - all four modes; constant is ops.shape.pad
 from .activation import (celu, elu, gelu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401
                          hardtanh, leaky_relu, log_softmax, logsigmoid, mish, prelu, relu,
                          relu6, rrelu, selu, sigmoid, silu, softmax, softmin, softplus,
@@ -26,5 +26,17 @@ from .normalization import batch_norm, group_norm, instance_norm, layer_norm  # 
 from .dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,  # noqa: F401
                       feature_alpha_dropout)
 from .embedding import embedding  # noqa: F401
+from .attention import scaled_dot_product_attention  # noqa: F401
+from .multi_head_attention import multi_head_attention_forward  # noqa: F401
 
 # --- recurrent, maxout (other helper)
+
+# --- issue 9: in-place activations, shuffles, RMS/LRN norms, gumbel softmax, pdist
+from .activation_inplace import (celu_, elu_, hardtanh_, leaky_relu_, relu_, rrelu_,  # noqa: F401
+                                 selu_, threshold_)
+from .pixel_shuffle import (channel_shuffle, native_channel_shuffle, pixel_shuffle,  # noqa: F401
+                            pixel_unshuffle)
+from .norms_more import local_response_norm, rms_norm  # noqa: F401
+from .sampling_more import gumbel_softmax, pdist, triplet_margin_with_distance_loss  # noqa: F401
+from .embedding_bag import embedding_bag  # noqa: F401
+from .unpool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: F401

@@ -17,6 +17,7 @@ result is written into ``input``; otherwise a new tensor is returned (writing in
 tensor that autograd still needs would be an error).
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -218,22 +219,24 @@ def glu(input, dim=-1):  # noqa: A002
     return a * E.sigmoid(b)
 
 
-def _softmax_dim(ndim, dim):
-    if dim is None:  # PyTorch's legacy implicit choice
+def _softmax_dim(name, ndim, dim, stacklevel):
+    if dim is None:  # PyTorch's legacy implicit choice, deprecated with a warning
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
         return 0 if ndim in (0, 1, 3) else 1
     return dim
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
-    return S.softmax(input, _softmax_dim(input.ndim, dim), dtype)
+    return S.softmax(input, _softmax_dim("softmax", input.ndim, dim, _stacklevel), dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     """x_i - logsumexp_j(x_j) along ``dim``; use with nll_loss (= cross_entropy)."""
-    return S.log_softmax(input, _softmax_dim(input.ndim, dim), dtype)
+    return S.log_softmax(input, _softmax_dim("log_softmax", input.ndim, dim, _stacklevel), dtype)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     """softmax(-x) along ``dim``."""
-    return S.softmin(input, _softmax_dim(input.ndim, dim), dtype)
+    return S.softmin(input, _softmax_dim("softmin", input.ndim, dim, _stacklevel), dtype)

@@ -117,22 +117,65 @@ def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):  # no
     return _channel_dropout(input, p, training, generator, 1, "dropout1d")
 
 
+def _feature_dropout(x, p, training, generator):
+    """Channel dropout of an (N, C, *) input: one draw per (N, C) entry, as torch's
+    ``feature_dropout`` (a 2-D input thus gets one draw per element)."""
+    if x.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not training or p == 0.0:
+        return x
+    return _apply_mask(x, tuple(x.shape[:2]) + (1,) * (x.ndim - 2), p, generator)
+
+
+def _warn_unusual_dims(name, ndim, spatial_dims):
+    # torch proceeds (channel dim 1) and warns that this will become an error
+    warnings.warn(f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will "
+                  "result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that {name} exists to provide "
+                  f"channel-wise dropout on inputs with {spatial_dims} spatial dimensions, a "
+                  "channel dimension, and an optional batch dimension (i.e. "
+                  f"{spatial_dims + 1}D or {spatial_dims + 2}D inputs).", UserWarning, stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
     """Channel dropout for (N, C, H, W) or (C, H, W) inputs: each feature map zeroed with
-    probability ``p`` as a whole. Like PyTorch, a 3-D input is read as (N, C, L) (with a
-    warning), i.e. 1-D channel dropout."""
-    _check_p(float(p))
-    if input.ndim == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
-                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
-                      "shape (N, C, L). Use dropout1d for this.", UserWarning, stacklevel=2)
-        return _channel_dropout(input, p, training, generator, 1, "dropout2d")
-    return _channel_dropout(input, p, training, generator, 2, "dropout2d")
+    probability ``p`` as a whole.
+
+    As PyTorch 2.13: a 3-D input is read as (N, C, L), i.e. 1-D channel dropout, with a
+    warning; an input of any other rank than 3 or 4 warns and is treated as (N, C, *)
+    (a 2-D input gets one draw per element; a 1-D input is an error).
+    """
+    p = float(p)
+    _check_p(p)
+    ndim = input.ndim
+    if ndim not in (3, 4):
+        _warn_unusual_dims("dropout2d", ndim, 2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.", UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, generator)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
-    """Channel dropout for (N, C, D, H, W) or (C, D, H, W) inputs."""
-    return _channel_dropout(input, p, training, generator, 3, "dropout3d")
+    """Channel dropout for (N, C, D, H, W) or (C, D, H, W) inputs.
+
+    As PyTorch 2.13: any rank but 5 is read as unbatched (channel dim 0); a rank other than
+    4 or 5 also warns that it will become an error.
+    """
+    p = float(p)
+    _check_p(p)
+    ndim = input.ndim
+    if ndim not in (4, 5):
+        _warn_unusual_dims("dropout3d", ndim, 3)
+    if ndim == 5:
+        return _feature_dropout(input, p, training, generator)
+    if not training or p == 0.0:
+        return input
+    return _apply_mask(input, tuple(input.shape[:1]) + (1,) * (ndim - 1), p, generator)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002

@@ -15,6 +15,8 @@ Classification:
     kl_div: t (log t - x)    (x are log-probabilities; log_target: e^t (t - x))
 The margin/ranking losses and deepgrad's own are in ``_loss_margin.py``.
 """
+import warnings
+
 import numpy as np
 
 from ...ops import elementwise as E
@@ -27,12 +29,32 @@ from .activation import Softplus, _select
 def legacy_reduction(size_average, reduce, reduction):
     """Map PyTorch's deprecated (size_average, reduce) pair onto ``reduction``."""
     if size_average is None and reduce is None:
-        return reduction
+        return canonical_reduction(reduction)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
+    legacy = "none" if not reduce else "mean" if size_average else "sum"
+    # torch still accepts the pair, with this warning (stacklevel: the caller of the loss)
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=3)
+    return legacy
+
+
+def canonical_reduction(reduction):
+    """``reduction`` itself, or 'mean' for torch's deprecated spelling 'elementwise_mean'."""
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", UserWarning, stacklevel=4)
+        return "mean"
+    return reduction
+
+
+def warn_if_target_size_differs(input, target):  # noqa: A002
+    """torch's regression losses broadcast a target of another size, with a warning."""
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({target.size()}) that is different to the input "
+                      f"size ({input.size()}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
 
 
 def apply_reduction(loss, reduction):
@@ -62,6 +84,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean",  #
              weight=None):
     """(input - target)^2, optionally times ``weight``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    warn_if_target_size_differs(input, target)
     d = input - target
     loss = d * d
     if weight is not None:
@@ -73,6 +96,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # 
             weight=None):
     """|input - target|, optionally times ``weight``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    warn_if_target_size_differs(input, target)
     loss = E.abs(input - target)
     if weight is not None:
         loss = loss * weight
@@ -85,6 +109,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    warn_if_target_size_differs(input, target)
     d = input - target
     ad = E.abs(d)
     if beta == 0:
@@ -98,6 +123,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, "
                            f"got {delta}")
+    reduction = canonical_reduction(reduction)
+    warn_if_target_size_differs(input, target)
     d = input - target
     ad = E.abs(d)
     loss = _select(ad._data < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
@@ -289,6 +316,11 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    if reduction == "mean":   # torch's reminder that 'mean' is not the KL divergence
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
     if log_target:
         loss = E.exp(target) * (target - input)
     else:

@@ -19,8 +19,11 @@ from ...backend import move_array
 from ...tensor import Tensor
 
 
-class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns (PyTorch's ``_IncompatibleKeys``)."""
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class _IncompatibleKeys(IncompatibleKeys):
+    """What ``load_state_dict`` returns (PyTorch's ``_IncompatibleKeys``, same name and repr)."""
 
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
@@ -117,4 +120,4 @@ def load_state_dict(module, sd, strict=True, assign=False):
         else:
             target._data[...] = arr
         target._vc[0] += 1
-    return IncompatibleKeys(missing, unexpected)
+    return _IncompatibleKeys(missing, unexpected)

@@ -270,3 +270,14 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+def __getattr__(name):
+    # torch keeps MultiheadAttention in torch.nn.modules.activation, and programs name it
+    # there (torch.serialization.safe_globals lists); ours lives in attention.py, imported
+    # on first use because attention.py builds on modules that import this one
+    if name == "MultiheadAttention":
+        from .attention import MultiheadAttention  # noqa: PLC0415
+
+        return MultiheadAttention
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -77,3 +77,14 @@ class Bilinear(Module):
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+def __getattr__(name):
+    # torch.nn.modules.linear.NonDynamicallyQuantizableLinear (MultiheadAttention's output
+    # projection, named in programs' safe_globals lists) is defined beside
+    # MultiheadAttention in attention.py, which imports this module: fetched on first use
+    if name == "NonDynamicallyQuantizableLinear":
+        from .attention import NonDynamicallyQuantizableLinear  # noqa: PLC0415
+
+        return NonDynamicallyQuantizableLinear
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

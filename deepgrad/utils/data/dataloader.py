@@ -26,6 +26,7 @@ import collections
 import itertools
 import queue
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as _FutureTimeout
 
 from .collate import default_collate, default_convert
@@ -279,11 +280,21 @@ class DataLoader:
             stop.set()
 
     def __iter__(self):
+        if self.pin_memory:
+            _warn_if_nothing_to_pin()
         if self._iterable:
             gen = self._threaded_stream() if self.num_workers else self._iterable_batches()
         else:
             gen = self._map_batches()
         return _LoaderIter(gen, self)
+
+
+def _warn_if_nothing_to_pin():
+    from ...cuda import is_available  # noqa: PLC0415 - cuda imports only the backend
+
+    if not is_available():   # torch's warning; with a GPU deepgrad simply does not pin
+        warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then "
+                      "device pinned memory won't be used.", UserWarning, stacklevel=3)
 
 
 class _LoaderIter:

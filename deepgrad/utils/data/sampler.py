@@ -2,8 +2,14 @@
 
 A sampler is any iterable of dataset indices with a ``__len__``; a batch sampler yields lists
 of indices. Random samplers draw from a ``deepgrad.Generator`` (the default one unless given),
-so ``deepgrad.manual_seed(n)`` makes every epoch's order reproducible. Index arrays are drawn
-in one NumPy call per epoch and turned into Python ints with ``tolist()`` (fast).
+so ``deepgrad.manual_seed(n)`` makes every epoch's order reproducible.
+
+Random indices are drawn lazily, in chunks: the first chunk is small (32 indices, as torch
+draws them) so the first batch comes at once, and each next chunk doubles up to 65,536 so
+that a long epoch costs few NumPy calls. Memory stays flat whatever ``num_samples`` is:
+``RandomSampler(ds, replacement=True, num_samples=10**12)`` is a valid, endless-looking
+stream. Chunks become Python ints with ``tolist()`` (fast). Each epoch draws from a private
+stream seeded from the generator when the epoch starts, as torch's samplers do.
 """
 import itertools
 import numbers
@@ -17,6 +23,29 @@ from ...tensor import Tensor
 def _check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} should be a positive integer value, but got {name}={value!r}")
+
+
+_FIRST_CHUNK, _MAX_CHUNK = 32, 65536
+
+
+def _chunk_sizes(total):
+    """32, 64, 128, ... capped at 65536, summing to ``total``."""
+    size = _FIRST_CHUNK
+    while total > 0:
+        take = min(size, total)
+        yield take
+        total -= take
+        size = min(2 * size, _MAX_CHUNK)
+
+
+def _epoch_rng(generator):
+    """A private NumPy generator for one epoch, seeded from ``generator`` (or the default).
+
+    Drawing the epoch's indices from their own stream (as torch does) keeps the order
+    independent of whatever else uses the generator between batches (dropout, transforms
+    in loader threads), while the indices are still drawn lazily.
+    """
+    return np.random.default_rng(int(numpy_generator(generator).integers(2 ** 63)))
 
 
 def _check_bool(value, name, error=ValueError):
@@ -77,14 +106,19 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        n, rng = len(self.data_source), numpy_generator(self.generator)
+        n = len(self.data_source)
+        if n == 0:
+            return
+        rng = _epoch_rng(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        full, rest = divmod(self.num_samples, n) if n else (0, 0)
-        parts = [rng.permutation(n) for _ in range(full)]
+            for size in _chunk_sizes(self.num_samples):
+                yield from rng.integers(0, n, size=size).tolist()
+            return
+        full, rest = divmod(self.num_samples, n)
+        for _ in range(full):          # one permutation at a time, drawn when reached
+            yield from rng.permutation(n).tolist()
         if rest:
-            parts.append(rng.permutation(n)[:rest])
-        return iter(np.concatenate(parts).tolist() if parts else [])
+            yield from rng.permutation(n)[:rest].tolist()
 
     def __len__(self):
         return self.num_samples
@@ -145,10 +179,18 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        p = self.weights / self.weights.sum()
-        rng = numpy_generator(self.generator)
-        draws = rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p)
-        return iter(draws.tolist())
+        rng = _epoch_rng(self.generator)
+        if not self.replacement:        # num_samples <= len(weights): one bounded draw
+            p = self.weights / self.weights.sum()
+            yield from rng.choice(len(p), size=self.num_samples, replace=False, p=p).tolist()
+            return
+        # inverse-CDF sampling: index i is drawn when u falls in [cdf[i-1], cdf[i])
+        cdf = np.cumsum(self.weights)
+        cdf /= cdf[-1]
+        last = len(cdf) - 1
+        for size in _chunk_sizes(self.num_samples):
+            draws = np.searchsorted(cdf, rng.random(size), side="right")
+            yield from np.minimum(draws, last).tolist()   # guards u rounding past cdf[-1]
 
     def __len__(self):
         return self.num_samples
