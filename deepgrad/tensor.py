@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
+from .autograd import grad_mode as _grad_mode
 from .autograd.engine import run_backward as _run_backward
 from .backend import CPU, device, device_of_array, move_array
 from .backend import device as Device  # "device" is also an argument name below
@@ -174,7 +175,7 @@ class Tensor(TensorMethods):
         if self._data.size != 1:
             amount = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
-        return bool(self._data)
+        return bool(self.item())   # item(): an explicit device-to-host copy for CUDA tensors
 
     def __float__(self):
         return float(self._python_scalar())
@@ -186,7 +187,7 @@ class Tensor(TensorMethods):
         """The one value of a one-element tensor, for ``int()``/``float()`` (torch's errors)."""
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        if self._requires_grad:
+        if self._requires_grad and _grad_mode.is_grad_enabled():  # torch: not under no_grad
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=3)

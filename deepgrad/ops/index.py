@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..backend import is_device_array
 from ..tensor import Tensor
 from ._util import broadcast_shapes, constant, row_major, to_tensor_like, wrap_dim
 from . import arithmetic as _arith
@@ -51,6 +52,8 @@ def normalize_index(index, shape):
             if arr.size == 0:
                 arr = arr.astype(np.int64)
             out.append(arr)
+        elif is_device_array(i):   # a raw CuPy index saved by an op for its backward
+            out.append(i)
         elif i is None or i is Ellipsis or isinstance(i, slice):
             if isinstance(i, slice):
                 for part in (i.start, i.stop, i.step):
@@ -98,7 +101,7 @@ class IndexAddInto(ArrayFunction):
         return out
 
     def backward(self, gg):
-        return getitem(gg, self.index)
+        return GetItem.apply(gg, index=self.index)   # self.index is already a raw index
 
 
 class IndexPut(ArrayFunction):
@@ -164,7 +167,9 @@ class ScatterAdd(ArrayFunction):
 
 def _along_axis_index(index, dim):
     """Full fancy index addressing ``out[..., index, ...]`` along ``dim``."""
-    grids = list(np.indices(index.shape, sparse=True))
+    # np.indices(index.shape, sparse=True), made on index's device (like=)
+    grids = [np.arange(n, like=index).reshape([n if k == d else 1 for k in range(index.ndim)])
+             for d, n in enumerate(index.shape)]
     grids[dim] = index
     return tuple(grids)
 
@@ -206,8 +211,12 @@ def gather(x, dim, index):
 
 
 def _check_range(idx, size, name, dim):
-    if idx.size and (idx.min() < -size or idx.max() >= size):
-        bad = idx.max() if idx.max() >= size else idx.min()
+    if not idx.size:
+        return
+    # one explicit device-to-host sync for the check (torch asserts on the device instead)
+    lo, hi = idx.min().item(), idx.max().item()
+    if lo < -size or hi >= size:
+        bad = hi if hi >= size else lo
         raise IndexError(f"{name}(): index {int(bad)} is out of bounds for dimension {dim} "
                          f"with size {size}")
 

@@ -1,6 +1,8 @@
 """API gaps found by running the PyTorch example programs (tests/conformance), each
 checked against torch 2.13 doing the same thing."""
 import io
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -127,3 +129,38 @@ def test_attention_classes_at_torchs_module_paths(module, name):
 def test_device_flags_of_a_cpu_tensor(flag):
     # dcgan: if (input.is_cuda or input.is_xpu) and self.ngpu > 1
     assert getattr(deepgrad.zeros(2), flag) is getattr(torch.zeros(2), flag) is False
+
+
+@pytest.mark.xfail(strict=True, reason="open gap: deepgrad's binary_cross_entropy "
+                   "(nn/functional/loss.py, not this suite's file) differentiates clamp(log(x)) "
+                   "and gets 0/0 at x = 0 or 1; torch divides by max(x(1-x), 1e-12). It turns "
+                   "siamese_network's training into NaN after one saturated step.")
+def test_binary_cross_entropy_gradient_at_saturated_probabilities():
+    grads = {}
+    for lib in (deepgrad, torch):
+        x = lib.tensor([0.0, 1.0, 0.5, 1e-30], requires_grad=True)
+        lib.nn.functional.binary_cross_entropy(x, lib.tensor([1.0, 0.0, 1.0, 1.0])).backward()
+        grads[lib.__name__] = x.grad.numpy()
+    np.testing.assert_allclose(grads["deepgrad"], grads["torch"], rtol=1e-6)
+
+
+def test_float_of_a_grad_tensor_warns_only_with_grad_mode_on(recwarn):
+    # time_sequence_prediction: LBFGS turns the closure's loss into a float under no_grad,
+    # where torch stays silent. torch warns once per process, so it is asked in a fresh
+    # one: first under no_grad, then with grad mode on.
+    probe = ("import torch, warnings\n"
+             "x = torch.ones(1, requires_grad=True) * 2\n"
+             "for on in (False, True):\n"
+             "    with warnings.catch_warnings(record=True) as seen, torch.set_grad_enabled(on):\n"
+             "        warnings.simplefilter('always')\n"
+             "        float(x)\n"
+             "    print(sum('to a scalar' in str(w.message) for w in seen))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["0", "1"], done.stderr
+    x = deepgrad.ones(1, requires_grad=True) * 2
+    for on, expected in ((False, 0), (True, 1)):
+        recwarn.clear()
+        with deepgrad.set_grad_enabled(on):
+            assert float(x) == 2.0
+        assert sum("to a scalar" in str(w.message) for w in recwarn) == expected

@@ -1,0 +1,195 @@
+"""The official PyTorch example programs, unmodified, on deepgrad and on real torch.
+
+Each test unpacks one program of pytorch/examples (see ``harness``), runs it in
+its own process under real torch 2.13 and, at the same time, under deepgrad
+(``import torch`` aliased to deepgrad, torchvision replaced by the offline
+stand-in), and checks that the deepgrad run exits with 0 and reaches the same
+quality as torch on the same data.
+
+The two runs never draw the same random numbers (weight initialisation, data
+shuffling, dropout and the program's own ``torch.randn`` come from each
+library's generator), so the numbers they print are not equal; each check has a
+tolerance, stated and reasoned next to it, that covers the spread between two
+seeds of the same program under torch alone (measured, see README.md).
+"""
+import concurrent.futures
+import math
+
+import pytest
+
+from . import harness, programs
+
+SNAPSHOT, MISSING_REASON = harness.snapshot_location()
+pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason=str(MISSING_REASON))
+
+FAST_TIMEOUT = 300
+
+
+def run_both(program, tmp_path, timeout=FAST_TIMEOUT):
+    """Run ``program`` under torch and deepgrad at once; returns {library: main RunResult}.
+    Fails the test (with the program's output) when either run does not exit with 0."""
+    def one(library):
+        return programs.run_program(program, library, SNAPSHOT, tmp_path, timeout=timeout)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        outcome = dict(zip(harness.LIBRARIES, pool.map(one, harness.LIBRARIES)))
+    for library, (main, steps) in outcome.items():
+        for step in steps:
+            assert step.returncode == 0, f"{program.name}: {step.failure_text()}"
+    return {library: main for library, (main, _) in outcome.items()}
+
+
+def metrics_of(program, results):
+    return {library: program.metrics(result.stdout) for library, result in results.items()}
+
+
+def test_mnist_cnn_one_epoch(tmp_path):
+    # 23 Adadelta steps of the 2-conv network over the 1437 training digits, then the
+    # 360 test digits. Under torch, seeds 1-5 gave test accuracies 0.71-0.85 (a 14-point
+    # range), so deepgrad must be within 20 points of torch and well above chance (10 %).
+    program = programs.PROGRAMS["mnist"]
+    found = metrics_of(program, run_both(program, tmp_path))
+    assert found["deepgrad"]["accuracy"] >= 0.5, found
+    assert found["deepgrad"]["accuracy"] >= found["torch"]["accuracy"] - 0.2, found
+    assert math.isfinite(found["deepgrad"]["test_loss"]), found
+
+
+def test_mnist_rnn(tmp_path):
+    # LSTM over the 28 image rows, BatchNorm1d, Dropout2d on 2-D input (a deprecated use
+    # that torch warns about: deepgrad must warn the same way and still run). 90 Adadelta
+    # steps; under torch, seeds 1-5 gave test accuracies 0.52-0.66: deepgrad must be
+    # within 20 points of torch and at least 0.35 (chance is 0.10).
+    program = programs.PROGRAMS["mnist_rnn"]
+    results = run_both(program, tmp_path)
+    found = metrics_of(program, results)
+    assert found["deepgrad"]["accuracy"] >= 0.35, found
+    assert found["deepgrad"]["accuracy"] >= found["torch"]["accuracy"] - 0.2, found
+    assert "dropout2d: Received a 2-D input" in results["deepgrad"].stderr
+
+
+def test_regression_stops_at_the_programs_criterion(tmp_path):
+    # The program trains until the smooth-L1 loss of a batch falls below 1e-3 and prints
+    # the learned polynomial next to the true one (its coefficients drawn from each
+    # library's own generator). The stop rule bounds the residual, not the coefficients:
+    # the largest coefficient error was 0.02-0.09 over 9 torch runs (0.02-0.13 over 7
+    # deepgrad runs), so 0.3 is the bound.
+    program = programs.PROGRAMS["regression"]
+    found = metrics_of(program, run_both(program, tmp_path))
+    for library in harness.LIBRARIES:
+        assert found[library]["loss"] < 1e-3, found
+    assert found["deepgrad"]["max_coefficient_error"] <= 0.3, found
+
+
+def test_vae_one_epoch(tmp_path):
+    # One Adam epoch of the MLP VAE: the summed BCE + KL test loss per image was
+    # 276.7-281.8 under torch with seeds 1-5 (a 1.8 % range): 5 % allowed.
+    program = programs.PROGRAMS["vae"]
+    results = run_both(program, tmp_path)
+    found = metrics_of(program, results)
+    torch_loss, ours = found["torch"]["test_loss"], found["deepgrad"]["test_loss"]
+    assert abs(ours - torch_loss) <= 0.05 * torch_loss, found
+    for name in ("reconstruction_1.png", "sample_1.png"):
+        assert (results["deepgrad"].workdir / "results" / name).stat().st_size > 0
+
+
+def _printed_networks(stdout):
+    """The lines from ``Generator(`` up to the first training line: print(netG), print(netD)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Generator("))
+    end = next(i for i, line in enumerate(lines) if line.startswith("[0/"))
+    return lines[start:end]
+
+
+def test_dcgan_fake_data_dry_run(tmp_path):
+    # One discriminator and one generator step on 64 random 64x64 pictures (the same
+    # pictures in both runs), then checkpoints and sample grids. After one step from
+    # the DCGAN initialisation the discriminator's BCE sits near 2 ln 2 and D's outputs
+    # near 1/2: torch gives 1.47 and 0.65 / 0.41, so bands of +-0.7 and +-0.35.
+    program = programs.PROGRAMS["dcgan"]
+    results = run_both(program, tmp_path)
+    found = metrics_of(program, results)
+    ours = found["deepgrad"]
+    assert abs(ours["loss_D"] - 2 * math.log(2)) <= 0.7, found
+    for key in ("D_x", "D_G_z1", "D_G_z2"):
+        assert abs(ours[key] - 0.5) <= 0.35, found
+    # the program prints both networks: the module trees must read exactly as torch's
+    assert _printed_networks(results["deepgrad"].stdout) == \
+        _printed_networks(results["torch"].stdout)
+    workdir = results["deepgrad"].workdir
+    for name in ("netG_epoch_0.pth", "netD_epoch_0.pth", "fake_samples_epoch_000.png",
+                 "real_samples.png"):
+        assert (workdir / name).stat().st_size > 0, name
+    # --manualSeed fixes every draw: a second deepgrad run prints the same numbers
+    again, _ = programs.run_program(program, "deepgrad", SNAPSHOT, tmp_path / "again",
+                                    timeout=FAST_TIMEOUT)
+    assert again.returncode == 0, again.failure_text()
+    assert program.metrics(again.stdout) == ours
+
+
+def _word_language_model(name, tmp_path):
+    program = programs.PROGRAMS[name]
+    results = run_both(program, tmp_path)
+    found = metrics_of(program, results)
+    # one epoch over ~11,600 training words: the test perplexity falls from the vocabulary
+    # size (~3,500) to several hundred. Under torch, seeds 1111-1114 gave 856-908 (LSTM)
+    # and 724-804 (Transformer), an 11 % spread: deepgrad's may be at most 1.2x torch's.
+    torch_ppl, ours = found["torch"]["test_ppl"], found["deepgrad"]["test_ppl"]
+    assert ours <= 1.2 * torch_ppl, found
+    generated = (results["deepgrad"].workdir / "generated.txt").read_text().split()
+    assert len(generated) == 40
+    return found
+
+
+def test_word_language_model_lstm(tmp_path):
+    _word_language_model("word_language_model_lstm", tmp_path)
+
+
+def test_word_language_model_transformer(tmp_path):
+    _word_language_model("word_language_model_transformer", tmp_path)
+
+
+def test_mnist_forward_forward(tmp_path):
+    # Hinton's forward-forward training: each layer trained alone with Adam on the
+    # whole training set. With 60 steps per layer it is far from trained (torch's
+    # error is ~0.9 as well), so this checks that it runs and that both errors are
+    # fractions; the benchmark compares the trained errors.
+    program = programs.PROGRAMS["mnist_forward_forward"]
+    found = metrics_of(program, run_both(program, tmp_path))
+    for key in ("train_error", "test_error"):
+        assert 0.0 <= found["deepgrad"][key] <= 1.0, found
+
+
+@pytest.mark.slow
+def test_time_sequence_prediction(tmp_path):
+    # LSTMCell pair in float64 over 999 steps, trained by LBFGS. One LBFGS step (20
+    # closure calls) takes the test MSE from ~0.5 to 0.0013 under torch (deepgrad: 0.0046
+    # in the benchmark run); at most 2x torch's + 0.01 is asked, well below the start.
+    program = programs.PROGRAMS["time_sequence_prediction"]
+    found = metrics_of(program, run_both(program, tmp_path, timeout=3600))
+    assert found["deepgrad"]["test_loss"] <= 2 * found["torch"]["test_loss"] + 0.01, found
+
+
+def test_siamese_network_dry_run(tmp_path):
+    # ResNet-18 (the stand-in's, torchvision's architecture) on pairs of digits with
+    # BCELoss: one training step, then the 360 test pairs. The pairs come from Python's
+    # unseeded `random`, so only the run and the form of the result are compared:
+    # after one step the accuracy is a fraction and the loss is finite in both.
+    program = programs.PROGRAMS["siamese_network"]
+    found = metrics_of(program, run_both(program, tmp_path))
+    assert 0.0 <= found["deepgrad"]["accuracy"] <= 1.0, found
+    assert math.isfinite(found["deepgrad"]["test_loss"]), found
+
+
+@pytest.mark.slow
+def test_siamese_network_one_epoch(tmp_path):
+    # 23 Adadelta steps of the ResNet-18 siamese pair classifier. torch reached 0.66
+    # test accuracy (bench run); deepgrad must learn too: finite loss, above chance.
+    # Fails today: binary_cross_entropy's gradient is NaN at saturated outputs (see
+    # tests/compat/test_conformance_gaps.py), so training turns to NaN after step 2.
+    program = programs.PROGRAMS["siamese_network"]
+    results = {library: programs.run_program(program, library, SNAPSHOT, tmp_path, bench=True,
+                                             timeout=3600)[0]
+               for library in harness.LIBRARIES}
+    found = metrics_of(program, results)
+    assert math.isfinite(found["deepgrad"]["test_loss"]), found
+    assert found["deepgrad"]["accuracy"] >= min(0.55, found["torch"]["accuracy"] - 0.2), found
