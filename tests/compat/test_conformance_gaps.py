@@ -131,10 +131,6 @@ def test_device_flags_of_a_cpu_tensor(flag):
     assert getattr(deepgrad.zeros(2), flag) is getattr(torch.zeros(2), flag) is False
 
 
-@pytest.mark.xfail(strict=True, reason="open gap: deepgrad's binary_cross_entropy "
-                   "(nn/functional/loss.py, not this suite's file) differentiates clamp(log(x)) "
-                   "and gets 0/0 at x = 0 or 1; torch divides by max(x(1-x), 1e-12). It turns "
-                   "siamese_network's training into NaN after one saturated step.")
 def test_binary_cross_entropy_gradient_at_saturated_probabilities():
     grads = {}
     for lib in (deepgrad, torch):
@@ -164,3 +160,4 @@ def test_float_of_a_grad_tensor_warns_only_with_grad_mode_on(recwarn):
         with deepgrad.set_grad_enabled(on):
             assert float(x) == 2.0
         assert sum("to a scalar" in str(w.message) for w in recwarn) == expected
+

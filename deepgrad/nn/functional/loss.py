@@ -21,6 +21,8 @@ import numpy as np
 
 from ...ops import elementwise as E
 from ...ops import softmax as S
+from ...backend import as_array
+from ...autograd.function import ArrayFunction
 from ...ops._util import constant
 from ._cross_entropy import CrossEntropy
 from .activation import Softplus, _select
@@ -163,8 +165,8 @@ def _check_index_target(input, target, ignore_index, name):  # noqa: A002
     c = shape[0] if len(shape) == 1 else shape[1]
     t = target._data
     bad = (t != ignore_index) & ((t < 0) | (t >= c))
-    if bad.any():
-        values = sorted({int(v) for v in np.asarray(t[bad]).reshape(-1)[:5]})
+    if bad.any().item():   # one explicit sync (CuPy arrays refuse an implicit bool())
+        values = sorted(set(t[bad].reshape(-1)[:5].tolist()))
         raise IndexError(f"{name}: target class index {values} out of bounds: expected values "
                          f"in [0, {c - 1}] (C = {c} classes) or ignore_index={ignore_index}")
 
@@ -198,7 +200,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if (xd.ndim == 2 and td.ndim == 1 and weight is None and not label_smoothing
             and td.dtype.kind in "iu" and td.shape[0] == xd.shape[0] > 0
             and not 0 <= ignore_index < xd.shape[1] and reduction in ("mean", "sum", "none")
-            and td.min() >= 0 and td.max() < xd.shape[1]):
+            and td.min().item() >= 0 and td.max().item() < xd.shape[1]):
         # the common case (logits (N, C), valid labels, no options): straight to the primitive
         return CrossEntropy.apply(input, target=td, coef=None, smooth=None, reduction=reduction,
                                   denom=float(td.shape[0]))
@@ -215,13 +217,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     x, t, lead = _to_rows(input, target)
     valid, safe, wy = _index_coefficients(t, c, weight, ignore_index, input)
     eps = float(label_smoothing)
-    plain = weight is None and eps == 0.0 and bool(valid.all())
+    plain = weight is None and eps == 0.0 and valid.all().item()   # explicit syncs here and
     coef = None if plain else wy * (1.0 - eps)
     smooth = None
     if eps > 0.0:
         w = np.ones_like(x._data[0]) if weight is None else weight._data
         smooth = (eps / c) * valid[:, None].astype(x._data.dtype) * w[None, :]
-    denom = float(wy.sum()) if reduction == "mean" else 1.0
+    denom = wy.sum().item() if reduction == "mean" else 1.0      # below: the rare path
     loss = CrossEntropy.apply(x, target=safe, coef=coef, smooth=smooth, reduction=reduction,
                               denom=denom)
     if reduction == "none":
@@ -260,7 +262,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
     if reduction == "none":
         return loss.reshape(lead)
     total = loss.sum()
-    return total / float(wy.sum()) if reduction == "mean" else total
+    if reduction != "mean":
+        return total
+    # divide by the summed weights as a 0-d array on x's device (no host sync)
+    return total / constant(as_array(wy.sum()).astype(x._data.dtype), x)
 
 
 # --- binary -----------------------------------------------------------------------------
@@ -272,18 +277,40 @@ def _check_same_size(input, target, name):  # noqa: A002
                          f"supported. Please ensure they have the same size.")
 
 
+class BinaryCrossEntropy(ArrayFunction):
+    """-(t log x + (1 - t) log(1 - x)), both logs clamped at -100, as one op.
+
+    Its input gradient is torch's (x - t) / max(x (1 - x), 1e-12): finite where a
+    probability reaches exactly 0 or 1 (a saturated sigmoid), where the composed
+    formula's 1/x and 1/(1 - x) give inf * 0 = NaN.
+    """
+
+    def forward(self, x, t):
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+            log_x = np.maximum(np.log(x), -100.0)
+            log_1mx = np.maximum(np.log(1 - x), -100.0)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    def backward(self, g):
+        x, t = self.inputs
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = g * (x - t) / E.clamp(x * (1.0 - x), min=1e-12)
+        if self.needs_input_grad[1]:
+            gt = g * (E.log(1.0 - x) - E.log(x))  # unclamped, as torch's (inf at 0 and 1)
+        return gx, gt
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
                          reduction="mean"):
     """-w (t log x + (1 - t) log(1 - x)) for probabilities x; logs clamped at -100 (as torch)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_same_size(input, target, "binary_cross_entropy")
     x = input._data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
+    if x.size and (np.nanmin(x).item() < 0 or np.nanmax(x).item() > 1):
         raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 "
-                           f"and 1, got values in [{float(np.min(x))}, {float(np.max(x))}]")
-    log_x = E.clamp(E.log(input), min=-100.0)
-    log_1mx = E.clamp(E.log(1.0 - input), min=-100.0)
-    loss = -(target * log_x + (1.0 - target) * log_1mx)
+                           f"and 1, got values in [{np.min(x).item()}, {np.max(x).item()}]")
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return apply_reduction(loss, reduction)
