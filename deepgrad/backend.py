@@ -74,9 +74,32 @@ def _load_cupy():
     return _cupy
 
 
+_gpu_count = None  # CUDA devices CuPy sees, asked once
+
+
+def _cuda_module(dev):
+    """CuPy, after checking that the GPU ``dev`` names exists (a clear error otherwise)."""
+    global _gpu_count
+    cp = _load_cupy()
+    if _gpu_count is None:
+        try:
+            count = int(cp.cuda.runtime.getDeviceCount())
+        except Exception as err:  # noqa: BLE001 - CuPy's CUDARuntimeError, a missing driver...
+            raise RuntimeError(f"{dev} was requested, but CuPy cannot reach a CUDA GPU "
+                               f"({type(err).__name__}: {err})") from err
+        _gpu_count = count
+    if _gpu_count == 0:
+        raise RuntimeError(f"{dev} was requested, but no CUDA GPU is available "
+                           "(CuPy is installed and sees 0 devices)")
+    if dev.index >= _gpu_count:
+        raise RuntimeError(f"{dev} was requested, but only {_gpu_count} CUDA device(s) are "
+                           f"visible (valid: cuda:0 to cuda:{_gpu_count - 1})")
+    return cp
+
+
 def array_module(dev):
     """NumPy for the CPU, CuPy for a CUDA device."""
-    return np if dev.type == "cpu" else _load_cupy()
+    return np if dev.type == "cpu" else _cuda_module(dev)
 
 
 def device_of_array(arr):
@@ -86,13 +109,30 @@ def device_of_array(arr):
     return device(f"cuda:{arr.device.id}")
 
 
+def as_array(x):
+    """``x`` as an array, staying on its device.
+
+    NumPy reductions return NumPy *scalars*; ``np.asarray`` turns those into 0-d arrays,
+    but on a CuPy array it would attempt an implicit device-to-host copy, which CuPy
+    refuses. Arrays (of either module) therefore pass through untouched.
+    """
+    if isinstance(x, np.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray)):
+        return x
+    return np.asarray(x)
+
+
+def is_device_array(x):
+    """True for a CuPy array (False whenever CuPy has not been loaded)."""
+    return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
 def move_array(arr, dev):
     """Copy an array to ``dev`` (a no-op when it is already there)."""
     if device_of_array(arr) == dev:
         return arr
     if dev.type == "cpu":
         return arr.get()
-    cp = _load_cupy()
+    cp = _cuda_module(dev)
     with cp.cuda.Device(dev.index):
         return cp.asarray(arr)
 

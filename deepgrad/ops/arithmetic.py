@@ -198,7 +198,7 @@ class RPowScalar(ArrayFunction):
     def forward(self, a, c):
         self.c = c
         # row-major like torch's pow(scalar, tensor), whatever a's strides
-        return row_major(np.power(np.asarray(c, dtype=a.dtype), a))
+        return row_major(np.power(np.full_like(a, c, shape=()), a))
 
     def backward(self, g):
         return g * self.output() * float(np.log(self.c))

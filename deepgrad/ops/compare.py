@@ -1,6 +1,7 @@
 """Comparisons and logical ops: boolean results, never a gradient."""
 import numpy as np
 
+from ..backend import as_array
 from ..tensor import Tensor
 from ._util import constant, operands, wrap_dim
 from . import index as _index
@@ -14,8 +15,8 @@ def _compare(a, b, fn):
         fn = _SWAPPED.get(fn, fn)
     if isinstance(b, Tensor):
         a, b = operands(a, b)
-        return constant(np.asarray(fn(a._data, b._data)), a)
-    return constant(np.asarray(fn(a._data, b)), a)
+        return constant(as_array(fn(a._data, b._data)), a)
+    return constant(as_array(fn(a._data, b)), a)
 
 
 _SWAPPED = {np.less: np.greater, np.greater: np.less, np.less_equal: np.greater_equal,

@@ -50,7 +50,7 @@ def index_fill(input, dim, index, value):  # noqa: A002
     _index._check_index_tensor(index, "index_fill")
     idx = index._data.reshape(-1)
     _index._check_range(idx, input._data.shape[d], "index_fill", d)
-    mask = np.zeros(input._data.shape[d], dtype=bool)
+    mask = np.zeros_like(idx, shape=(input._data.shape[d],), dtype=bool)
     mask[idx] = True
     view = [1] * input._data.ndim
     view[d] = -1

@@ -11,6 +11,7 @@ removed from the result, exactly as NumPy and PyTorch define matmul.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..backend import as_array
 from .arithmetic import sum_to
 from .shape import reshape, transpose, unsqueeze, squeeze
 from . import shape as _shape
@@ -118,7 +119,7 @@ def mv(a, v):
 
 class Dot(ArrayFunction):
     def forward(self, a, b):
-        return np.asarray(np.dot(a, b))
+        return as_array(np.dot(a, b))
 
     def backward(self, g):
         a, b = self.inputs
@@ -189,7 +190,7 @@ class Einsum(ArrayFunction):
     def forward(self, *arrays, subs, out):
         self.subs, self.out = subs, out
         result = np.einsum(",".join(subs) + "->" + out, *arrays, optimize=len(arrays) > 2)
-        return row_major(np.asarray(result))  # torch's einsum result is row-major
+        return row_major(as_array(result))  # torch's einsum result is row-major
 
     def backward(self, g):
         grads = []

@@ -14,6 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes
+from ..backend import as_array
 from ..autograd.function import ArrayFunction
 from ._util import constant, reduced_shape, row_major, wrap_dim, wrap_dims
 from . import convert as _convert
@@ -77,7 +78,7 @@ class Sum(ArrayFunction):
 
     def forward(self, a, axes, keepdim):
         self.in_shape, self.axes, self.keepdim = a.shape, axes, keepdim
-        return np.asarray(a.sum(axis=axes, keepdims=keepdim))
+        return as_array(a.sum(axis=axes, keepdims=keepdim))
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axes, self.keepdim)
@@ -93,9 +94,9 @@ class Mean(ArrayFunction):
             count *= a.shape[i]
         self.count = count
         if a.dtype.itemsize < 4:  # float16: NumPy's mean accumulates in float32
-            return np.asarray(a.mean(axis=axes, keepdims=keepdim))
+            return as_array(a.mean(axis=axes, keepdims=keepdim))
         # sum / n is what np.mean computes, without its Python-level overhead
-        return np.asarray(np.true_divide(np.add.reduce(a, axis=axes, keepdims=keepdim), count))
+        return as_array(np.true_divide(np.add.reduce(a, axis=axes, keepdims=keepdim), count))
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axes, self.keepdim, 1.0 / self.count)
@@ -106,13 +107,13 @@ class Prod(ArrayFunction):
 
     def forward(self, a, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
-        return np.asarray(a.prod(axis=axes, keepdims=keepdim))
+        return as_array(a.prod(axis=axes, keepdims=keepdim))
 
     def backward(self, g):
         x = self.inputs[0]
         shape = x.shape
         g_full = _expand_back(g, shape, self.axes, self.keepdim)
-        if not (x._data == 0).any():
+        if not (x._data == 0).any().item():   # explicit sync: the formula depends on it
             y = _expand_back(self.output(), shape, self.axes, self.keepdim)
             return g_full * y / x
         # with zeros, prod/x is 0/0: use the product of the other elements
@@ -132,7 +133,7 @@ class Var(ArrayFunction):
     def forward(self, a, axes, correction, keepdim):
         self.axes, self.correction, self.keepdim = axes, correction, keepdim
         self.count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        return np.asarray(a.var(axis=axes, ddof=correction, keepdims=keepdim))
+        return as_array(a.var(axis=axes, ddof=correction, keepdims=keepdim))
 
     def backward(self, g):
         x = self.inputs[0]
@@ -150,7 +151,7 @@ class Amax(ArrayFunction):
         if a.size == 0 and axes:
             raise IndexError(f"max(): Expected reduction dim {axes[0]} to have non-zero size.")
         fn = np.min if take_min else np.max
-        return np.asarray(fn(a, axis=axes, keepdims=keepdim))
+        return as_array(fn(a, axis=axes, keepdims=keepdim))
 
     def backward(self, g):
         x = self.inputs[0]
@@ -193,7 +194,7 @@ class LogSumExp(ArrayFunction):
         m = np.max(a, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
-        return np.asarray(out if keepdim else out.squeeze(axis=axes))
+        return as_array(out if keepdim else out.squeeze(axis=axes))
 
     def backward(self, g):
         x = self.inputs[0]
@@ -207,7 +208,7 @@ class Norm2(ArrayFunction):
 
     def forward(self, a, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
-        return np.asarray(np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim)))
+        return as_array(np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim)))
 
     def backward(self, g):
         x = self.inputs[0]
@@ -232,7 +233,7 @@ class NoGrad(ArrayFunction):
     differentiable = False
 
     def forward(self, a, fn, **kw):
-        return np.asarray(fn(a, **kw))
+        return as_array(fn(a, **kw))
 
 
 # --- functional wrappers -------------------------------------------------------------------
@@ -333,7 +334,7 @@ def _max_or_min(x, dim, keepdim, take_min):
         return Amax.apply(x, axes=tuple(range(x._data.ndim)), keepdim=False, take_min=take_min)
     d = wrap_dim(dim, x._data.ndim)
     if x._data.ndim == 0:
-        return values_indices(x, constant(np.asarray(0, dtype=np.int64), x))
+        return values_indices(x, constant(np.zeros_like(x._data, shape=(), dtype=np.int64), x))
     return values_indices(*MaxDim.apply(x, dim=d, keepdim=keepdim, take_min=take_min))
 
 
@@ -349,7 +350,7 @@ def min(x, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
 def argmax(x, dim=None, keepdim=False):
     if dim is None:
         return NoGrad.apply(x.reshape(-1), fn=np.argmax).long() if x._data.ndim else \
-            constant(np.asarray(0, dtype=np.int64), x)
+            constant(np.zeros_like(x._data, shape=(), dtype=np.int64), x)
     d = wrap_dim(dim, x._data.ndim)
     return NoGrad.apply(x, fn=np.argmax, axis=d, keepdims=keepdim).long()
 
@@ -357,7 +358,7 @@ def argmax(x, dim=None, keepdim=False):
 def argmin(x, dim=None, keepdim=False):
     if dim is None:
         return NoGrad.apply(x.reshape(-1), fn=np.argmin).long() if x._data.ndim else \
-            constant(np.asarray(0, dtype=np.int64), x)
+            constant(np.zeros_like(x._data, shape=(), dtype=np.int64), x)
     d = wrap_dim(dim, x._data.ndim)
     return NoGrad.apply(x, fn=np.argmin, axis=d, keepdims=keepdim).long()
 
@@ -400,14 +401,14 @@ def cumsum(x, dim, dtype=None):
 
 def all(x, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
     axis = None if dim is None else wrap_dim(dim, x._data.ndim)
-    return constant(np.asarray(np.all(x._data, axis=axis, keepdims=keepdim)), x)
+    return constant(as_array(np.all(x._data, axis=axis, keepdims=keepdim)), x)
 
 
 def any(x, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
     axis = None if dim is None else wrap_dim(dim, x._data.ndim)
-    return constant(np.asarray(np.any(x._data, axis=axis, keepdims=keepdim)), x)
+    return constant(as_array(np.any(x._data, axis=axis, keepdims=keepdim)), x)
 
 
 def count_nonzero(x, dim=None):
     axes = None if dim is None else wrap_dims(dim, x._data.ndim)
-    return constant(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64), x)
+    return constant(as_array(np.count_nonzero(x._data, axis=axes)).astype(np.int64), x)

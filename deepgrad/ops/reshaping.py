@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ..backend import CPU, is_device_array, move_array
 from ..tensor import Tensor
 from ._util import broadcast_shapes, constant, wrap_dim
 from . import index as _index
@@ -208,21 +209,23 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
     With only a 1-D integer tensor of counts, returns the indices 0, 0, 1, ... repeated.
     """
     if repeats is None:      # torch.repeat_interleave(counts)
-        counts = input._data
-        return constant(np.repeat(np.arange(counts.shape[0]), counts).astype(np.int64), input)
+        # the output's size depends on the counts: they come to the host (torch syncs too)
+        counts = move_array(input._data, CPU)
+        out = np.repeat(np.arange(counts.shape[0]), counts).astype(np.int64)
+        return constant(move_array(out, input._device), input)
     if dim is None:
         input, dim = ravel(input), 0
     d = wrap_dim(dim, input._data.ndim)
     n = input._data.shape[d]
     reps = repeats._data if isinstance(repeats, Tensor) else repeats
-    reps = np.asarray(reps)
+    reps = move_array(reps, CPU) if is_device_array(reps) else np.asarray(reps)  # as above
     if reps.ndim == 1 and reps.shape[0] not in (1, n):
         raise RuntimeError(f"repeats must have the same size as input along dim, but got "
                            f"repeats.size(0) = {reps.shape[0]} and input.size({d}) = {n}")
     if (reps < 0).any():
         raise RuntimeError("repeats can not be negative")
     picks = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
-    return _index.getitem(input, (slice(None),) * d + (picks,))
+    return _index.getitem(input, (slice(None),) * d + (move_array(picks, input._device),))
 
 
 def select(input, dim, index):  # noqa: A002

@@ -32,9 +32,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):  # noq
     if src._data.dtype != input._data.dtype:
         src = src.to(input.dtype)
     full = _index._along_axis_index(index._data, d)
-    counts = np.zeros(input._data.shape, dtype=np.int64)
+    counts = np.zeros_like(input._data, dtype=np.int64)
     np.add.at(counts, full, 1)
-    kept = np.ones(input._data.shape, bool) if include_self else counts == 0
+    kept = np.ones_like(input._data, dtype=bool) if include_self else counts == 0
     if reduce == "prod":
         return _prod(input, src, full, kept)
     if reduce in ("amax", "amin"):

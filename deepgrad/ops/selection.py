@@ -12,6 +12,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes
+from ..backend import move_array
 from ..tensor import Tensor
 from ._util import constant, operands, to_tensor_like, wrap_dim
 from . import compare as _compare
@@ -101,9 +102,11 @@ def mode(input, dim=-1, keepdim=False):  # noqa: A002
         vals.append(best)
         idxs.append(np.nonzero(row == best)[0][-1])
     shape = arr.shape[:-1]
-    idx = np.asarray(idxs, dtype=np.int64).reshape(shape)
+    idx = (np.stack(idxs) if idxs else np.zeros_like(input._data, shape=(0,), dtype=np.int64)
+           ).astype(np.int64).reshape(shape)
     if input._data.ndim == 0:
-        return mode_result(input, constant(np.zeros((), np.int64), input))
+        return mode_result(input, constant(np.zeros_like(input._data, shape=(), dtype=np.int64),
+                                           input))
     idx_t = constant(np.expand_dims(idx, d), input)
     values = _stats._index.gather(input, d, idx_t)
     if not keepdim:
@@ -116,7 +119,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
     if dim is not None:
         raise NotImplementedError("unique_consecutive(dim=...) is not supported yet")
     flat = input._data.reshape(-1)
-    starts = np.ones(flat.shape[0], dtype=bool)
+    starts = np.ones_like(flat, dtype=bool)
     starts[1:] = flat[1:] != flat[:-1]
     out = constant(flat[starts], input)
     extras = []
@@ -164,8 +167,8 @@ def combinations(input, r=2, with_replacement=False):  # noqa: A002
         itertools.combinations
     rows = np.asarray(list(pick(range(n), r)), dtype=np.int64).reshape(-1, r)
     if rows.shape[0] == 0:
-        return input[np.zeros((0,), np.int64)]
-    return input[rows]
+        rows = np.zeros((0,), np.int64)
+    return input[move_array(rows, input._device)]   # built on the host, copied once
 
 
 def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's argument name

@@ -98,9 +98,7 @@ def _erf_erfc(x, want_erfc):
         out[small] = np.copysign(e_small, xd[small])
         rest = ~small
         out[rest] = np.copysign((0.5 - c[rest]) + 0.5, xd[rest])
-    nan = np.isnan(xd)
-    if nan.any():
-        out[nan] = np.nan
+    np.copyto(out, xd, where=np.isnan(xd))   # NaN in, NaN out (no data-dependent branch)
     return out.astype(x.dtype, copy=False)
 
 

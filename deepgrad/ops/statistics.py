@@ -16,6 +16,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd.function import ArrayFunction
+from ..backend import as_array
 from ._util import constant, to_tensor_like, wrap_dim
 from . import compare as _compare
 from . import elementwise as _elem
@@ -74,7 +75,7 @@ def _running_extreme(input, dim, better):  # noqa: A002
     run = better.accumulate(arr, axis=d)
     shape = [1] * arr.ndim
     shape[d] = arr.shape[d]
-    positions = np.arange(arr.shape[d]).reshape(shape)
+    positions = np.arange(arr.shape[d], like=arr).reshape(shape)
     # the latest position holding the running extreme (torch picks the last tie)
     hits = np.where(arr == run, positions, -1)
     idx = np.maximum.accumulate(hits, axis=d).astype(np.int64)
@@ -193,7 +194,7 @@ def corrcoef(input):  # noqa: A002
     c = cov(input)
     if c._data.ndim == 0:
         return c / c
-    d = _elem.sqrt(_shape.reshape(_index.getitem(c, (np.arange(c.shape[0]),) * 2), -1))
+    d = _elem.sqrt(_shape.reshape(_index.getitem(c, (np.arange(c.shape[0], like=c._data),) * 2), -1))
     r = c / _shape.unsqueeze(d, 1) / _shape.unsqueeze(d, 0)
     return _elem.clamp(r, -1.0, 1.0)
 
@@ -204,7 +205,7 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
     if arr.ndim != 1 or arr.dtype.kind not in "iu":
         raise RuntimeError(f"bincount only supports 1-d non-negative integral inputs, got "
                            f"{input.dtype} of shape {tuple(arr.shape)}")
-    if arr.size and arr.min() < 0:
+    if arr.size and arr.min().item() < 0:   # explicit sync for the check
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     w = None if weights is None else weights._data
     out = np.bincount(arr, weights=w, minlength=minlength)
@@ -242,11 +243,11 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
         out = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(flat_seq, flat_vals)])
         out = out.reshape(vals.shape)
     like = sorted_sequence
-    return constant(np.asarray(out).astype(np.int32 if out_int32 else np.int64), like)
+    return constant(as_array(out).astype(np.int32 if out_int32 else np.int64), like)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002
     """The bucket index of each element: boundaries[i-1] < x <= boundaries[i] (right=False)."""
     x = input if hasattr(input, "_data") else to_tensor_like(input, boundaries)
     out = np.searchsorted(boundaries._data, x._data, side="right" if right else "left")
-    return constant(np.asarray(out).astype(np.int32 if out_int32 else np.int64), x)
+    return constant(as_array(out).astype(np.int32 if out_int32 else np.int64), x)

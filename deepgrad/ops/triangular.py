@@ -87,7 +87,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
     n1, n2 = moved._data.shape[-2:]
     start_row, start_col = max(-offset, 0), max(offset, 0)
     length = max(min(n1 - start_row, n2 - start_col), 0)
-    steps = np.arange(length)
+    steps = np.arange(length, like=moved._data)
     return _index.getitem(moved, (Ellipsis, steps + start_row, steps + start_col))
 
 

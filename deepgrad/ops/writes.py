@@ -18,7 +18,7 @@ from . import shape as _shape
 
 def _flat_positions(x, indices):
     """The flat (row-major) positions that ``x[indices]`` addresses, as an int64 array."""
-    positions = np.arange(x._data.size, dtype=np.int64).reshape(x._data.shape)
+    positions = np.arange(x._data.size, dtype=np.int64, like=x._data).reshape(x._data.shape)
     return positions[_index.normalize_index(tuple(indices), x._data.shape)]
 
 
@@ -33,7 +33,9 @@ def index_put(input, indices, values, accumulate=False):  # noqa: A002 - PyTorch
     """``input`` with ``values`` written (or added, ``accumulate=True``) at ``input[indices]``."""
     if not accumulate:
         index = _index.normalize_index(tuple(indices), input._data.shape)
-        v = _values_for(input, values, np.empty(input._data.shape)[index].shape)
+        # the shape of input[index], from a zero-stride view on input's device (no copy of input)
+        shape_probe = np.broadcast_to(np.zeros_like(input._data, shape=()), input._data.shape)
+        v = _values_for(input, values, shape_probe[index].shape)
         return _index.IndexPut.apply(input, v, index=index)
     flat = _flat_positions(input, indices)
     v = _values_for(input, values, flat.shape)
@@ -44,7 +46,7 @@ def put(input, index, source, accumulate=False):  # noqa: A002
     """Write ``source`` at the flat positions ``index`` of ``input`` (or add them)."""
     idx = index._data.reshape(-1) if isinstance(index, Tensor) else np.asarray(index).reshape(-1)
     n = input._data.size
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min().item() < -n or idx.max().item() >= n):   # explicit sync
         raise IndexError(f"put: index out of range for tensor of {n} elements")
     idx = np.where(idx < 0, idx + n, idx).astype(np.int64)
     src = _shape.reshape(_values_for(input, source, np.shape(index._data if isinstance(

@@ -99,12 +99,14 @@ class Adafactor(Optimizer):
                         np.zeros_like(p.grad._data, shape=_state_shape(shape, name)), p._device)
             t = self._advance(state)
             rho = min(lr, 1.0 / t ** 0.5)
-            alpha = max(float(eps2), _rms(p._data)) * rho
+            # alpha and clip stay 0-d float64 arrays (on p's device: no host sync per step)
+            alpha = np.maximum(float(eps2), _rms(p._data)) * rho
             if wd != 0:
                 p._data *= 1.0 - lr * wd
             u = _scaled_gradient(p.grad._data, state, t ** beta2_decay, float(eps1))
-            clip = max(1.0, _rms(u) / d)
-            u *= (alpha if maximize else -alpha) / clip  # -g's u is -u: flip the step's sign
+            clip = np.maximum(1.0, _rms(u) / d)
+            step = (alpha if maximize else -alpha) / clip  # -g's u is -u: flip the step's sign
+            u *= step.astype(u.dtype)  # rounded to u's dtype first, as a Python float would be
             p._data += u
             p._vc[0] += 1
 
@@ -128,8 +130,8 @@ def _state_shape(shape, name):
 
 
 def _rms(x):
-    """Root mean square of all the elements, as a Python float."""
-    return float(np.linalg.norm(x.reshape(-1))) / x.size ** 0.5
+    """Root mean square of all the elements, a 0-d float64 array on x's device."""
+    return np.linalg.norm(x.reshape(-1)).astype(np.float64) / x.size ** 0.5
 
 
 def _lerp_(start, end, weight, scratch):

@@ -153,8 +153,7 @@ def round_to_bfloat16_(x):
     carry += 0x7FFF
     bits += carry
     bits &= 0xFFFF0000
-    if nan.any():
-        x[nan] = np.nan
+    np.copyto(x, np.nan, where=nan)   # no data-dependent branch: no device-to-host sync
     return x
 
 

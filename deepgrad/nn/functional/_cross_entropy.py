@@ -38,7 +38,7 @@ class CrossEntropy(ArrayFunction):
         e = np.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
         self.p = e / s  # kept for backward: saves recomputing the softmax
-        logp_y = shifted[np.arange(x.shape[0]), target] - np.log(s[:, 0])
+        logp_y = shifted[np.arange(x.shape[0], like=x), target] - np.log(s[:, 0])
         loss = -logp_y if coef is None else -coef * logp_y
         if smooth is not None:
             loss = loss - (smooth * (shifted - np.log(s))).sum(axis=1)
@@ -70,7 +70,7 @@ def _grad(g, fw):
         bs = fw.smooth.sum(axis=1)
         total = bs if total is None else total + bs
     out = fw.p * total[:, None] if total is not None else fw.p.copy()
-    out[np.arange(out.shape[0]), fw.target] -= 1.0 if a is None else a
+    out[np.arange(out.shape[0], like=out), fw.target] -= 1.0 if a is None else a
     if fw.smooth is not None:
         out -= fw.smooth
     out *= gs
@@ -91,7 +91,7 @@ class CrossEntropyGrad(ArrayFunction):
         fw = self.fw
         m, c = x._data.shape
         q = np.zeros_like(x._data)
-        q[np.arange(m), fw.target] = 1.0 if fw.coef is None else fw.coef
+        q[np.arange(m, like=q), fw.target] = 1.0 if fw.coef is None else fw.coef
         if fw.smooth is not None:
             q += fw.smooth
         t = constant(q.sum(axis=1, keepdims=True), x)

@@ -105,7 +105,9 @@ def _safe_softmax(scores):
         return scores.copy(), None
     row_max = scores.max(axis=-1, keepdims=True)
     dead = row_max == -np.inf
-    if not dead.any():
+    # NumPy: skip the masking when no row is dead. A device array always takes the masked
+    # path instead, which gives the same values without waiting for the GPU to answer.
+    if isinstance(dead, np.ndarray) and not dead.any():
         dead = None
     else:
         row_max = np.where(dead, 0.0, row_max)  # exp(-inf - 0) = 0 for the whole row
@@ -246,7 +248,7 @@ def _mask_as_bias(attn_mask, is_causal, q, score_shape):
         if attn_mask is not None:
             raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not "
                                "be set when is_causal=True")
-        allowed = np.tril(np.ones((L, S), dtype=bool))  # key j <= query i
+        allowed = np.tril(np.ones_like(q._data, shape=(L, S), dtype=bool))  # key j <= query i
         return constant(_bool_to_bias(allowed, q), q)
     if attn_mask is None:
         return None

@@ -56,9 +56,11 @@ def one_hot(tensor, num_classes=-1):
         raise RuntimeError(f"one_hot is only applicable to index tensor of integer dtype, got "
                            f"{tensor.dtype}")
     if num_classes == -1:
-        num_classes = int(t.max()) + 1 if t.size else 0
-    if t.size and (t.min() < 0 or t.max() >= num_classes):
+        num_classes = t.max().item() + 1 if t.size else 0
+    # one explicit device-to-host sync for the check (torch asserts on the device)
+    lo, hi = (t.min().item(), t.max().item()) if t.size else (0, 0)
+    if t.size and (lo < 0 or hi >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes - 1}], got values "
-                           f"in [{int(t.min())}, {int(t.max())}]")
-    out = (t[..., None] == np.arange(num_classes)).astype(np.int64)
+                           f"in [{lo}, {hi}]")
+    out = (t[..., None] == np.arange(num_classes, like=t)).astype(np.int64)
     return constant(out, tensor) if isinstance(tensor, Tensor) else out

@@ -68,7 +68,7 @@ def _check_indices(idx, num):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {idx.dtype} instead")
     if arr.size:
-        lo, hi = int(arr.min()), int(arr.max())
+        lo, hi = arr.min().item(), arr.max().item()   # one explicit sync for the check
         if lo < 0 or hi >= num:
             bad = lo if lo < 0 else hi
             raise IndexError(f"embedding(): index {bad} is out of range for an embedding table "

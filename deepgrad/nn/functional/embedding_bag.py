@@ -24,19 +24,19 @@ def _bags(input, offsets, include_last_offset):  # noqa: A002
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
                              "is a mini-batch of fixed length sequences.")
         b, length = idx.shape
-        return idx.reshape(-1), np.repeat(np.arange(b), length), b
+        return idx.reshape(-1), np.repeat(np.arange(b, like=idx), length), b
     if idx.ndim != 1:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
                          f"{idx.ndim}")
     if offsets is None:
         raise ValueError("offsets has to be a 1D Tensor but got None")
     starts = offsets._data.reshape(-1).astype(np.int64)
-    if starts.size and starts[0] != 0:
+    if starts.size and starts[0].item() != 0:   # explicit sync for the check
         raise ValueError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
-                         f"has to start from position 0. However, got {int(starts[0])}")
+                         f"has to start from position 0. However, got {starts[0].item()}")
     if include_last_offset:
         starts = starts[:-1]
-    bag_of = np.searchsorted(starts, np.arange(idx.shape[0]), side="right") - 1
+    bag_of = np.searchsorted(starts, np.arange(idx.shape[0], like=idx), side="right") - 1
     return idx, bag_of, starts.shape[0]
 
 
@@ -50,7 +50,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
                                   f"per_sample_weights is only supported for mode='sum' (got "
                                   f"mode='{mode}'). Please open a feature request on GitHub.")
     flat, bag_of, n_bags = _bags(input, offsets, include_last_offset)
-    keep = np.ones(flat.shape[0], bool) if padding_idx is None else \
+    keep = np.ones_like(flat, dtype=bool) if padding_idx is None else \
         flat != (padding_idx % weight.shape[0])
     flat, bag_of = flat[keep], bag_of[keep]
     rows = embedding(constant(flat.astype(np.int64), input), weight, None, max_norm, norm_type,
@@ -59,7 +59,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
         w = per_sample_weights.reshape(-1)[constant(np.nonzero(keep)[0], input)]
         rows = rows * w.unsqueeze(-1)
     dim = weight.shape[1]
-    zeros = constant(np.zeros((n_bags, dim), dtype=weight._data.dtype), weight)
+    zeros = constant(np.zeros_like(weight._data, shape=(n_bags, dim)), weight)
     bag_index = constant(bag_of.astype(np.int64), input)
     if mode == "max":
         if flat.size == 0:

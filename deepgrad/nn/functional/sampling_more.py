@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ...backend import move_array
 from ...ops import elementwise as E
 from ...ops import reduce as R
 from ...ops import softmax as SM
@@ -26,7 +27,9 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1, generator=None)
         warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning,
                       stacklevel=2)
     draws = numpy_generator(generator).exponential(1.0, logits.shape)
-    gumbels = constant(-np.log(draws).astype(logits._data.dtype), logits)
+    # drawn on the host by deepgrad's generator (one stream for every device), then copied
+    gumbels = constant(move_array(-np.log(draws).astype(logits._data.dtype), logits._device),
+                       logits)
     soft = SM.softmax((logits + gumbels) / tau, dim)
     if not hard:
         return soft

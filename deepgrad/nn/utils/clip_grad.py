@@ -45,6 +45,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return Tensor(0.0)
     arrays = [g._data for g in grads]
+    if not isinstance(arrays[0], np.ndarray):   # CuPy arrays: no host sync in the step
+        return _clip_on_device(grads, max_norm, norm_type, error_if_nonfinite)
     if norm_type == math.inf:
         norms = [np.max(np.abs(a)) if a.size else 0.0 for a in arrays]
         total = max(float(n) for n in norms)
@@ -62,6 +64,30 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             g._data *= coef
             g._vc[0] += 1
     return Tensor(np.asarray(total, dtype=arrays[0].dtype))
+
+
+def _clip_on_device(grads, max_norm, norm_type, error_if_nonfinite):
+    """clip_grad_norm_ with the total norm kept a 0-d device array, as torch does on a GPU:
+    every gradient is multiplied by min(1, max_norm / (total + 1e-6)) cast to its dtype
+    (a no-op factor of 1 when no clipping is needed), so nothing waits for the device."""
+    arrays = [g._data for g in grads if g._data.size]
+    if not arrays:
+        return Tensor._make(np.zeros_like(grads[0]._data, shape=()), grads[0]._device)
+    if norm_type == math.inf:
+        total = np.max(np.stack([np.max(np.abs(a)).astype(np.float64) for a in arrays]))
+    else:
+        per = [np.sum(np.abs(a.astype(np.float64)) ** norm_type) for a in arrays]
+        total = np.sum(np.stack(per)) ** (1.0 / norm_type)
+    if error_if_nonfinite and not np.isfinite(total).item():   # the user asked for a sync
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
+                           f"is non-finite ({total.item()}), so it cannot be clipped. To disable "
+                           f"this error and scale the gradients by the non-finite norm anyway, "
+                           f"set `error_if_nonfinite=False`")
+    coef = np.minimum(max_norm / (total + 1e-6), 1.0)
+    for g in grads:
+        g._data *= coef.astype(g._data.dtype)
+        g._vc[0] += 1
+    return Tensor._make(total.astype(grads[0]._data.dtype), grads[0]._device)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
