@@ -33,6 +33,8 @@ LAYERS = {
     "MaxPool2d": ((3,), dict(stride=2, padding=1), [(F, (2, 3, 7, 6))]),
     "AvgPool1d": ((3,), dict(stride=2), [(F, (2, 3, 9))]),
     "AvgPool2d": ((2,), {}, [(F, (2, 3, 6, 6))]),
+    "LPPool1d": ((2, 3), dict(stride=2), [(F, (2, 3, 9))]),
+    "LPPool2d": ((2, 2), {}, [(F, (2, 3, 6, 6))]),
     "AdaptiveAvgPool1d": ((3,), {}, [(F, (2, 3, 7))]),
     "AdaptiveAvgPool2d": (((2, 3),), {}, [(F, (2, 3, 7, 6))]),
     "AdaptiveMaxPool1d": ((3,), {}, [(F, (2, 3, 7))]),
@@ -147,6 +149,10 @@ NOT_LAYERS = {  # Module classes exported by deepgrad.nn that are not layers of 
     "RNNCellBase": "base class of the cells", "Sequential": "container",
     "ModuleList": "container", "ModuleDict": "container", "ParameterList": "container",
     "ParameterDict": "container", "DataParallel": "wraps a module; runs it unchanged",
+    "DistributedDataParallel": "wraps a module; needs a process group (tests/distributed)",
+    "MaxUnpool1d": "its inputs are a max-pool's values and indices (tests/compat); the "
+                   "output is a fresh zero tensor written by scatter",
+    "MaxUnpool2d": "as MaxUnpool1d",
 }
 
 
