@@ -5,6 +5,7 @@
     deepgrad demo [--quick] [--out runs/demo]   train the MNIST-1D paper's four models
     deepgrad train CONFIG.toml                  train what a TOML config describes
     deepgrad report RUN_DIR                     rebuild a run folder's report.html
+    deepgrad lab VERB                           the lab's experiments (deepgrad lab --help)
 
 ``python -m deepgrad ...`` is the same. Every verb has ``--help``. Exit codes: 0 success,
 2 a usage or config error (nothing was trained), 1 a failure during training.
@@ -57,7 +58,7 @@ def _report(args):
 def build_parser():
     parser = argparse.ArgumentParser(prog=PROG, description="deepgrad: deep learning from "
                                      "first principles on NumPy, with PyTorch's API.")
-    verbs = parser.add_subparsers(dest="verb", metavar="{demo,train,report}")
+    verbs = parser.add_subparsers(dest="verb", metavar="{demo,train,report,lab}")
     verbs.required = True
     demo = verbs.add_parser("demo", help="train the MNIST-1D paper's four models",
                             description="Generate MNIST-1D, train logistic regression, an MLP, "
@@ -87,6 +88,9 @@ def build_parser():
                               "config.json (or, for a demo folder, the demo's summary page).")
     report.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by a training run")
     report.set_defaults(run=_report)
+    from .lab.cli import add_lab_parser  # noqa: PLC0415 - the lab's verbs live with the lab
+
+    add_lab_parser(verbs)
     return parser
 
 
