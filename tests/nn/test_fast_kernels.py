@@ -1,0 +1,175 @@
+"""The compiled loops of deepgrad[fast] (nn/functional/_fast_kernels.py) against the NumPy
+code they replace (the same bits: both paths run the same float operations in the same
+order) and against torch 2.13 (values, indices, gradients), on float32 as in training."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import deepgrad
+import deepgrad.nn.functional as F
+from deepgrad.nn.functional import _fast_kernels as fast
+from tests.conftest import assert_close
+
+pytest.importorskip("numba")
+
+
+def _both(run, names):
+    """run() with the compiled loops, then with NumPy only: (compiled, numpy) results;
+    checks that the loops ``names`` really ran."""
+    saved = fast.ENABLED
+    try:
+        fast.ENABLED = True
+        compiled = run()
+        for name in names:
+            assert name in fast._compiled, f"the compiled loop {name} did not run"
+        fast.ENABLED = False
+        plain = run()
+    finally:
+        fast.ENABLED = saved
+    return compiled, plain
+
+
+def _same(compiled, plain):
+    for c, p in zip(compiled, plain):
+        c, p = np.asarray(c), np.asarray(p)
+        assert c.shape == p.shape and c.dtype == p.dtype
+        assert c.flags.c_contiguous == p.flags.c_contiguous
+        np.testing.assert_array_equal(c, p)
+
+
+def _grads(fn, arrays, seed):
+    """(output, gradients of sum(output * random) wrt arrays) in deepgrad, as NumPy arrays."""
+    ts = [deepgrad.tensor(a, requires_grad=True) for a in arrays]
+    y = fn(*ts)
+    y = y[0] if isinstance(y, tuple) else y
+    go = np.random.default_rng(seed).standard_normal(y.shape).astype(arrays[0].dtype)
+    (y * deepgrad.tensor(go)).sum().backward()
+    return [y.detach().numpy()] + [t.grad.numpy() for t in ts], go
+
+
+@pytest.mark.parametrize("shape, kw, loop", [
+    ((2, 3, 8, 8), dict(kernel_size=2), "max_pool_2x2"),                       # tiled
+    ((2, 3, 9, 7), dict(kernel_size=2, stride=1, padding=1), "max_pool_2x2"),  # overlapping
+    ((2, 2, 9, 9), dict(kernel_size=3, stride=2, padding=1, dilation=1), "max_pool"),
+    ((1, 2, 10, 11), dict(kernel_size=(3, 2), stride=(1, 2), dilation=(2, 1)), "max_pool"),
+])
+@pytest.mark.parametrize("ties", [False, True])
+def test_max_pool2d_same_as_numpy_and_torch(shape, kw, loop, ties):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(np.float32)
+    if ties:  # repeated values: the first maximum in row-major window order wins
+        x = np.round(x)
+    run = lambda: _grads(lambda t: F.max_pool2d(t, **kw), [x], 2)[0]  # noqa: E731
+    compiled, plain = _both(run, [loop, "max_pool_scatter"])
+    _same(compiled, plain)
+    tx = torch.tensor(x, requires_grad=True)
+    ty, idx = TF.max_pool2d(tx, return_indices=True, **kw)
+    ty.backward(torch.tensor(_grads(lambda t: F.max_pool2d(t, **kw), [x], 2)[1]))
+    assert_close(compiled[0], ty, rtol=0, atol=0)
+    # overlapping windows add several g's per element: torch adds them in another order
+    assert_close(compiled[1], tx.grad, rtol=1e-6, atol=1e-6)
+    _, didx = F.max_pool2d(deepgrad.tensor(x), return_indices=True, **kw)
+    np.testing.assert_array_equal(didx.numpy(), idx.numpy())
+
+
+def test_max_pool_nan_follows_the_numpy_path():
+    x = np.random.default_rng(3).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    x[0, 0, 0, 1] = x[0, 1, 4, 4] = np.nan
+    run = lambda: [F.max_pool2d(deepgrad.tensor(x), 3, 1).numpy()]  # noqa: E731
+    compiled, plain = _both(run, ["max_pool"])
+    np.testing.assert_array_equal(compiled[0], plain[0])  # NaN propagates in both
+    assert np.isnan(compiled[0]).sum() == np.isnan(TF.max_pool2d(torch.tensor(x), 3, 1).numpy()).sum()
+
+
+@pytest.mark.parametrize("xs, ws, kw", [
+    ((2, 5, 9, 9), (6, 5, 3, 3), dict()),
+    ((2, 3, 10, 9), (4, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))),
+    ((3, 4, 7, 8), (5, 4, 1, 1), dict(stride=2)),
+    ((2, 3, 8, 8), (4, 3, 3, 3), dict(padding=2, bias=False)),
+])
+def test_conv2d_same_as_numpy_and_torch(xs, ws, kw):
+    kw = dict(kw)
+    use_bias = kw.pop("bias", True)
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(xs).astype(np.float32),
+              rng.standard_normal(ws).astype(np.float32)]
+    if use_bias:
+        arrays.append(rng.standard_normal(ws[0]).astype(np.float32))
+    run = lambda: _grads(lambda *t: F.conv2d(*t, **kw), arrays, 5)[0]  # noqa: E731
+    compiled, plain = _both(run, ["rows_to_nchw", "col2im_nchw"])
+    _same(compiled, plain)
+    tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ty = TF.conv2d(*tt, **kw)
+    ty.backward(torch.tensor(_grads(lambda *t: F.conv2d(*t, **kw), arrays, 5)[1]))
+    assert_close(compiled[0], ty, rtol=1e-5, atol=1e-5)
+    for got, t in zip(compiled[1:], tt):
+        assert_close(got, t.grad, rtol=1e-4, atol=1e-4)
+
+
+def test_conv2d_double_backward_with_compiled_loops():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 6, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    dx, dw = deepgrad.tensor(x, requires_grad=True), deepgrad.tensor(w, requires_grad=True)
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    gd, = deepgrad.autograd.grad((F.conv2d(dx, dw, padding=1) ** 2).sum(), [dx],
+                                 create_graph=True)
+    gt, = torch.autograd.grad((TF.conv2d(tx, tw, padding=1) ** 2).sum(), [tx], create_graph=True)
+    (gd ** 2).sum().backward()
+    (gt ** 2).sum().backward()
+    assert_close(dx.grad, tx.grad)
+    assert_close(dw.grad, tw.grad)
+
+
+def test_relu_backward_same_as_numpy_and_torch():
+    x = np.random.default_rng(7).standard_normal((4, 8, 32, 40)).astype(np.float32)  # >= 32768
+    x[0, 0, 0, :4] = 0  # ReLU's gradient at 0 is 0, as torch's
+    run = lambda: _grads(F.relu, [x], 8)[0]  # noqa: E731
+    compiled, plain = _both(run, ["relu_backward"])
+    _same(compiled, plain)
+    tx = torch.tensor(x, requires_grad=True)
+    torch.relu(tx).backward(torch.tensor(_grads(F.relu, [x], 8)[1]))
+    assert_close(compiled[1], tx.grad, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_same_as_numpy_and_torch(bidirectional):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((5, 3, 4)).astype(np.float32)
+
+    def run():
+        deepgrad.manual_seed(0)
+        lstm = deepgrad.nn.LSTM(4, 6, bidirectional=bidirectional)
+        xt = deepgrad.tensor(x, requires_grad=True)
+        y, (h, c) = lstm(xt)
+        (y.sum() * 0.5 + (h * h).sum() + c.sum()).backward()
+        return [y.detach().numpy(), xt.grad.numpy()] + [p.grad.numpy()
+                                                        for p in lstm.parameters()]
+
+    compiled, plain = _both(run, ["lstm_cell", "lstm_cell_back"])
+    _same(compiled, plain)
+    deepgrad.manual_seed(0)
+    state = deepgrad.nn.LSTM(4, 6, bidirectional=bidirectional).state_dict()
+    tl = torch.nn.LSTM(4, 6, bidirectional=bidirectional)
+    tl.load_state_dict({k: torch.tensor(v.numpy()) for k, v in state.items()})
+    tx = torch.tensor(x, requires_grad=True)
+    ty, (th, tc) = tl(tx)
+    (ty.sum() * 0.5 + (th * th).sum() + tc.sum()).backward()
+    assert_close(compiled[0], ty, rtol=1e-5, atol=1e-6)
+    assert_close(compiled[1], tx.grad, rtol=1e-4, atol=1e-5)
+    for got, p in zip(compiled[2:], tl.parameters()):
+        assert_close(got, p.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_switched_off_or_foreign_arrays_take_the_numpy_path():
+    saved = fast.ENABLED
+    try:
+        fast.ENABLED = False
+        assert fast.kernel("max_pool") is None
+        assert not fast.run("max_pool")
+    finally:
+        fast.ENABLED = saved
+    a = np.zeros(3, np.float32)
+    assert not fast.usable(a, np.zeros(3, np.float64))  # mixed dtypes
+    assert not fast.usable(np.zeros(3, np.int64))        # not a float array
