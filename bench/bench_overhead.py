@@ -3,7 +3,8 @@
 1. forward + backward of a * b + c on 4-element tensors;
 2. one training step of a 64-32-10 MLP (batch 32): two matmuls with bias, ReLU,
    log-softmax cross-entropy, backward, and an in-place SGD update;
-3. the same MLP written as users write it (nn.Sequential, F.cross_entropy, optim.SGD).
+3. the same MLP written as users write it (nn.Sequential, F.cross_entropy, optim.SGD);
+4. a character-level GRU written cell by cell (Embedding, Linear, sigmoid/tanh, cat per step).
 
 deepgrad uses only its tensor core in 2 (no nn/optim), torch the same ops, and the
 NumPy version is the hand-derived forward/backward: the practical floor.
@@ -151,9 +152,56 @@ def mlp_nn_step(names=ALL, batch=32, n_in=64, n_hidden=32, n_out=10, lr=0.01):
     return steps
 
 
-WORKLOADS = {"a*b+c": tiny_expression, "mlp_core_ops": mlp_step, "mlp_nn": mlp_nn_step}
+def gru_cells_step(names=ALL, vocab=65, embed=32, hidden=128, seq=32, batch=16, lr=0.01):
+    """A character-level GRU written cell by cell, as tutorials write it: per step an
+    Embedding row, a ``cat`` of input and state, two Linear gates through sigmoid, a
+    candidate through tanh, and the blend ``(1 - z) * h + z * n``; cross-entropy over all
+    steps, backward, SGD. Many small ops: the per-op path dominates. (No NumPy contender:
+    a hand-written GRU backward is not a reference anyone writes.)"""
+    rng = np.random.default_rng(2)
+    chars = rng.integers(0, vocab, (seq + 1, batch))
+
+    def stepper(lib):
+        lib.manual_seed(0)
+        nn, F = lib.nn, lib.nn.functional
+        emb = nn.Embedding(vocab, embed)
+        gates = nn.Linear(embed + hidden, 2 * hidden)     # reset and update gates
+        cand_x, cand_h = nn.Linear(embed, hidden), nn.Linear(hidden, hidden)
+        head = nn.Linear(hidden, vocab)
+        params = [p for m in (emb, gates, cand_x, cand_h, head) for p in m.parameters()]
+        opt = lib.optim.SGD(params, lr=lr)
+        inputs = lib.tensor(chars[:-1])
+        targets = lib.tensor(chars[1:])
+
+        def step():
+            opt.zero_grad()
+            h = lib.zeros(batch, hidden)
+            logits = []
+            for t in range(seq):
+                x = emb(inputs[t])
+                r, z = lib.sigmoid(gates(lib.cat([x, h], 1))).chunk(2, 1)
+                n = lib.tanh(cand_x(x) + r * cand_h(h))
+                h = (1 - z) * h + z * n
+                logits.append(head(h))
+            loss = F.cross_entropy(lib.cat(logits, 0), targets.reshape(-1))
+            loss.backward()
+            opt.step()
+        return step
+
+    steps = {}
+    if "deepgrad" in names:
+        steps["deepgrad"] = stepper(dg)
+    if "torch" in names:
+        steps["torch"] = stepper(_torch())
+    return steps
+
+
+WORKLOADS = {"a*b+c": tiny_expression, "mlp_core_ops": mlp_step, "mlp_nn": mlp_nn_step,
+             "gru_cells": gru_cells_step}
+GRU_CONTENDERS = ("deepgrad", "torch")
 # bench/alone.py: each contender alone in a fresh process (the primary figure)
-ALONE = {name: {who: (lambda make=make, who=who: make((who,))[who]) for who in ALL}
+ALONE = {name: {who: (lambda make=make, who=who: make((who,))[who])
+                for who in (GRU_CONTENDERS if name == "gru_cells" else ALL)}
          for name, make in WORKLOADS.items()}
 
 
@@ -163,3 +211,5 @@ if __name__ == "__main__":
     report("MLP 64-32-10 training step, batch 32 (core ops only)", compare(mlp_step()))
     report("MLP 64-32-10 training step, batch 32 (nn.Sequential, cross_entropy, optim.SGD)",
            compare(mlp_nn_step()))
+    report("character-level GRU written cell by cell (vocab 65, embed 32, hidden 128, seq 32, "
+           "batch 16)", compare(gru_cells_step(("deepgrad", "torch"))))

@@ -127,7 +127,6 @@ __version__ = "0.1.0"
 # the PyTorch-style namespaces, available after `import deepgrad` as after `import torch`
 from . import nn, optim, utils  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401 - mpi4py is imported only when a group starts
-from . import onnx  # noqa: E402,F401 - the onnx package is imported only by export()
 # torch also exposes these nn.functional entry points at the top level (same positional args)
 from .nn.functional import (adaptive_avg_pool1d, alpha_dropout, avg_pool1d, bilinear,  # noqa: E402,F401
                             celu, celu_, channel_shuffle, conv1d, conv2d, conv_transpose1d,
@@ -137,3 +136,13 @@ from .nn.functional import (adaptive_avg_pool1d, alpha_dropout, avg_pool1d, bili
                             pixel_unshuffle, prelu, relu_, rms_norm, rrelu, rrelu_, selu, selu_,
                             threshold, threshold_)
 from . import distributions  # noqa: E402,F401 - Normal, Uniform, Bernoulli, Categorical, kl
+
+
+def __getattr__(name):
+    """``deepgrad.onnx`` loads on first use (as ``torch.onnx``): its exporter tables are large
+    and most programs never export."""
+    if name == "onnx":
+        import importlib  # noqa: PLC0415
+
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")

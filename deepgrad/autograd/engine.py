@@ -7,7 +7,8 @@ Algorithm (Kahn's topological order, no recursion, so a chain of 10,000 ops work
 2. Start from the outputs with their seed gradients. A node is run once all its
    consumers have sent their gradient; then its ``backward`` turns the gradient
    of its output(s) into gradients of its inputs, which are summed into the
-   pending gradient of each input's node, or into ``.grad`` of a leaf.
+   pending gradient of each input's node, or into ``.grad`` of a leaf. Under a plain
+   backward the sums go into one fresh buffer per tensor, in place (``_Sums``).
 3. Unless ``retain_graph``, each node forgets its saved values once used, and a
    second backward through it raises a clear error.
 
@@ -44,13 +45,11 @@ def _collect_dependencies(roots):
     leaf that requires grad (keyed by ``id``): a leaf's gradients are summed over its
     edges and accumulated once, as PyTorch's AccumulateGrad does, so its hooks see the
     whole gradient."""
-    deps = {}
+    deps = dict.fromkeys(roots, 0)  # a root may also feed another root: walk it once
     leaf_edges = {}
     stack = list(roots)
-    seen = set(stack)
     while stack:
-        node = stack.pop()
-        inputs = node.__dict__.get("inputs")
+        inputs = stack.pop().__dict__.get("inputs")
         if inputs is None:
             continue
         for t in inputs:
@@ -61,10 +60,10 @@ def _collect_dependencies(roots):
                 if t._requires_grad:
                     key = id(t)
                     leaf_edges[key] = leaf_edges.get(key, 0) + 1
-                continue
-            deps[fn] = deps.get(fn, 0) + 1
-            if fn not in seen:
-                seen.add(fn)
+            elif fn in deps:
+                deps[fn] += 1
+            else:  # the first edge into fn: walk on from it
+                deps[fn] = 1
                 stack.append(fn)
     return deps, leaf_edges
 
@@ -114,19 +113,24 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
         slot[out._out_index] = _accumulate(slot[out._out_index], seed)
 
     deps, leaf_edges = _collect_dependencies(roots)
-    ready = [n for n in roots if deps.get(n, 0) == 0]
+    ready = [n for n in roots if deps[n] == 0]
     handed = set()  # ids of arrays given to leaves, so two leaves never share one
-    leaves = _LeafSums(leaf_edges, create_graph, handed) if capture is None else None
+    sums = _Sums(create_graph)
+    leaves = _LeafSums(leaf_edges, create_graph, handed, sums) if capture is None else None
     state = grad_mode._state
     previous, state.enabled = state.enabled, create_graph  # record only with create_graph
     outermost = getattr(_callbacks, "queue", None) is None
     if outermost:
         _callbacks.queue = []
+    owned = sums.owned
     try:
         while ready:
             node = ready.pop()
-            _run_node(node, pending.pop(node), pending, deps, ready, retain_graph, create_graph,
-                      capture, leaves)
+            grads = pending.pop(node)
+            if owned:  # from here on the gradients may be shared: never add into them
+                for g in grads:
+                    owned.discard(id(g))
+            _run_node(node, grads, pending, deps, ready, retain_graph, capture, leaves, sums)
         if outermost:
             queue = _callbacks.queue
             while queue:  # a callback may queue another
@@ -137,7 +141,7 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
             _callbacks.queue = None
 
 
-def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, capture, leaves):
+def _run_node(node, grads, pending, deps, ready, retain_graph, capture, leaves, sums):
     if node._released:
         raise RuntimeError(_SECOND_BACKWARD)
     hooks = node._tensor_hooks
@@ -149,15 +153,17 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
         all_missing = missing
     else:
         missing = any(g is None for g in grads)
-        all_missing = all(g is None for g in grads)
+        all_missing = missing and all(g is None for g in grads)
     if all_missing:
         in_grads = (None,) * len(inputs)
     else:
         if missing and node.materialize_grads:
             grads = _materialize(node, grads)
         versions = node._versions
-        if versions is not None:
-            node._check_versions()
+        if versions is not None:  # an input it reads was changed in place: fail loudly
+            for t, v in zip(inputs, versions):
+                if t is not None and t._vc[0] != v:
+                    node._check_versions()
         in_grads = type(node).backward(node, *grads)  # also right for staticmethods
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
@@ -172,42 +178,90 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, create_graph, cap
         if t is None:
             continue
         fn = t.grad_fn
-        if fn is None and leaves is not None and t._requires_grad:
-            leaves.arrive(t, g, node)  # every edge arrives, with a gradient or None
+        if fn is None:  # a leaf
+            if not t._requires_grad:
+                continue
+            if leaves is not None:
+                leaves.arrive(t, g, node)  # every edge arrives, with a gradient or None
+            elif g is not None:
+                g = _checked(node, t, g)
+                key = id(t)
+                if key in capture:
+                    capture[key] = _accumulate(capture[key], g)
             continue
-        if g is not None and t._requires_grad:
-            if g._data.shape != t._data.shape:  # a wrong backward formula: fail loudly
-                raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
-                                   f"for an input of shape {tuple(t.shape)}")
-            if g._data.dtype != t._data.dtype:
-                g = g.to(t.dtype)
-            if fn is None:
-                if id(t) in capture:
-                    capture[id(t)] = _accumulate(capture[id(t)], g)
-            else:
-                if capture is not None:
-                    key = (fn, t._out_index)
-                    if key in capture:
-                        capture[key] = _accumulate(capture[key], g)
-                slot = pending.get(fn)
-                if slot is None:
+        if g is not None:
+            if g._data.shape != t._data.shape or g._data.dtype != t._data.dtype:
+                g = _checked(node, t, g)
+            i = t._out_index
+            if capture is not None:
+                key = (fn, i)
+                if key in capture:
+                    capture[key] = _accumulate(capture[key], g)
+            slot = pending.get(fn)
+            if slot is None:
+                if fn._n_out == 1:
+                    pending[fn] = [g]
+                else:
                     slot = pending[fn] = [None] * fn._n_out
-                i = t._out_index
+                    slot[i] = g
+            else:
                 old = slot[i]
-                slot[i] = g if old is None else old + g
-        if fn is not None:
+                slot[i] = g if old is None else sums.add(old, g)
             left = deps[fn] - 1
             deps[fn] = left
-            if left == 0:
-                if fn in pending:
-                    ready.append(fn)
-                else:  # nothing flowed into it: still free it and reach further
-                    pending[fn] = [None] * fn._n_out
-                    ready.append(fn)
+            if left == 0:  # its last consumer has sent its gradient: fn may run
+                ready.append(fn)
+            continue
+        left = deps[fn] - 1
+        deps[fn] = left
+        if left == 0:
+            if fn not in pending:  # nothing flowed into it: still free it and reach further
+                pending[fn] = [None] * fn._n_out
+            ready.append(fn)
     if not retain_graph:
         node.__dict__.clear()
         node._released = True
 
+
+def _checked(node, t, g):
+    """``g`` as a gradient for input ``t``: a wrong shape is a wrong backward formula (fail
+    loudly); a different dtype is cast to ``t``'s, as PyTorch does."""
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
+                           f"for an input of shape {tuple(t.shape)}")
+    if g._data.dtype != t._data.dtype:
+        g = g.to(t.dtype)
+    return g
+
+
+class _Sums:
+    """Adds the gradients that meet at one tensor. Under a plain backward (no
+    ``create_graph``) the first sum is a fresh array that only this pass holds, so later
+    gradients are added into it in place: one allocation per tensor, not one per edge
+    (a GRU cell's weights receive a gradient from every time step). ``owned`` holds the ids
+    of those arrays' tensors while they wait; once handed to a backward formula or a leaf
+    they may be shared, so they are released and never written again."""
+
+    __slots__ = ("owned", "create_graph")
+
+    def __init__(self, create_graph):
+        self.owned = set()
+        self.create_graph = create_graph
+
+    def add(self, old, g):
+        if self.create_graph:
+            return old + g  # recorded: the sum itself must be differentiable
+        if id(old) in self.owned:
+            old._data += g._data
+            return old
+        if old._data.ndim == 0:  # NumPy's a + b of 0-d arrays is a scalar: keep an array
+            arr = old._data.copy()
+            arr += g._data
+        else:
+            arr = old._data + g._data
+        total = type(old)._make(arr, old._device)
+        self.owned.add(id(total))
+        return total
 
 def _run_tensor_hooks(hooks, grads):
     """Hooks registered on non-leaf tensors: each may replace its gradient."""
@@ -230,27 +284,30 @@ class _LeafSums:
     and accumulated into ``.grad`` when its last edge has arrived (PyTorch's AccumulateGrad:
     the leaf's hooks and post-accumulate hooks run once, on the whole gradient)."""
 
-    __slots__ = ("left", "sums", "create_graph", "handed")
+    __slots__ = ("left", "pending", "create_graph", "handed", "sums")
 
-    def __init__(self, leaf_edges, create_graph, handed):
-        self.left, self.sums = leaf_edges, {}
-        self.create_graph, self.handed = create_graph, handed
+    def __init__(self, leaf_edges, create_graph, handed, sums):
+        self.left, self.pending = leaf_edges, {}
+        self.create_graph, self.handed, self.sums = create_graph, handed, sums
 
     def arrive(self, leaf, g, node):
         key = id(leaf)
         if g is not None:
-            if g._data.shape != leaf._data.shape:  # a wrong backward formula: fail loudly
-                raise RuntimeError(f"{node.name()} returned a gradient of shape "
-                                   f"{tuple(g.shape)} for an input of shape {tuple(leaf.shape)}")
-            if g._data.dtype != leaf._data.dtype:
-                g = g.to(leaf.dtype)
-            old = self.sums.get(key)
-            self.sums[key] = g if old is None else old + g
+            if g._data.shape != leaf._data.shape or g._data.dtype != leaf._data.dtype:
+                g = _checked(node, leaf, g)
         left = self.left[key] - 1
+        if left == 0 and key not in self.pending:  # the common case: a leaf used once
+            if g is not None:
+                _accumulate_leaf(leaf, g, self.create_graph, self.handed)
+            return
         self.left[key] = left
+        if g is not None:
+            old = self.pending.get(key)
+            self.pending[key] = g if old is None else self.sums.add(old, g)
         if left == 0:
-            total = self.sums.pop(key, None)
+            total = self.pending.pop(key, None)
             if total is not None:
+                self.sums.owned.discard(id(total))
                 _accumulate_leaf(leaf, total, self.create_graph, self.handed)
 
 

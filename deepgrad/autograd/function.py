@@ -172,17 +172,27 @@ class ArrayFunction(Function):
     def apply(cls, *inputs, **attrs):
         """Run ``forward`` on the inputs' arrays; record a node when a gradient is needed.
 
-        This is the hot path of every op, so it is written for speed: no work
-        beyond the forward itself when nothing requires grad.
+        This is the hot path of every op, so it is written for speed: one branch per
+        arity (most ops take one or two tensors), the output wrapped without a call,
+        and no work beyond the forward itself when nothing requires grad.
         """
-        make = _tensor.Tensor._make
         ctx = cls.__new__(cls)
-        first = inputs[0]
-        dev = first._device
-        if len(inputs) == 1:
+        n = len(inputs)
+        if n == 1:
+            first = inputs[0]
+            dev = first._device
             out = ctx.forward(first._data, **attrs)
             record = first._requires_grad
+        elif n == 2:
+            first, second = inputs
+            dev = first._device
+            if second._device is not dev:
+                _device_mismatch(cls, inputs)
+            out = ctx.forward(first._data, second._data, **attrs)
+            record = first._requires_grad or second._requires_grad
         else:
+            first = inputs[0]
+            dev = first._device
             record = False
             for t in inputs:
                 if t._device is not dev:
@@ -191,7 +201,9 @@ class ArrayFunction(Function):
                     record = True
             out = ctx.forward(*[t._data for t in inputs], **attrs)
         record = record and _state.enabled and cls.differentiable
+        Tensor = _tensor.Tensor
         if type(out) is tuple:
+            make = Tensor._make
             if not record:
                 return tuple(make(o, dev) for o in out)
             ctx._attach(inputs)
@@ -199,15 +211,27 @@ class ArrayFunction(Function):
             results = tuple(ctx._wrap_output(make(o, dev), i) for i, o in enumerate(out))
             ctx._out_meta = [(r.shape, r.dtype, dev) for r in results]
             return results
-        result = make(out, dev)
+        # Tensor._make, inlined: this runs for every op
+        result = Tensor.__new__(Tensor)
+        result._data = out
+        result._device = dev
+        result.grad = None
+        result._out_index = 0
+        result._vc = [0]
         if not record or out.dtype.kind != "f":
+            result._requires_grad = False
+            result.grad_fn = None
             return result
         # record the node (inlined _attach/_wrap_output: this runs for every recorded op)
         ctx.inputs = inputs
-        if len(inputs) == 1:
+        if n == 1:
             ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
             if cls.saves_inputs:
                 ctx._versions = (first._vc[0],)
+        elif n == 2:
+            ctx.needs_input_grad = (first._requires_grad, second._requires_grad)
+            if cls.saves_inputs:
+                ctx._versions = (first._vc[0], second._vc[0])
         else:
             ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
             if cls.saves_inputs:

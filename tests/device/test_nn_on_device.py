@@ -11,19 +11,6 @@ from deepgrad import nn
 
 from .conftest import host, on_device
 
-CONV_LEAK = ("deepgrad/nn/functional/_conv_ops.py (owned by the speed work) leaks to the host "
-             "on device arrays; see the strict-device report")
-
-
-POOL_LEAK = ("deepgrad/nn/functional/_pool_ops.py (owned by the speed work) leaks to the host "
-             "on device arrays; see the strict-device report")
-
-
-def _leaky(row, reason):
-    return pytest.param(*row, id=row[0], marks=pytest.mark.xfail(strict=True, raises=TypeError,
-                                                                 reason=reason))
-
-
 def _layers():
     """(id, module factory, input shape, integer input high or None)."""
     return [
@@ -39,9 +26,9 @@ def _layers():
         ("flatten_linear", lambda: nn.Sequential(nn.Flatten(), nn.Linear(12, 2)), (2, 3, 4),
          None),
         ("dropout_eval", lambda: nn.Dropout(0.5).eval(), (3, 4), None),
-        _leaky(("conv2d", lambda: nn.Conv2d(2, 3, 3, padding=1), (2, 2, 5, 5), None), CONV_LEAK),
-        _leaky(("conv1d", lambda: nn.Conv1d(2, 3, 3), (2, 2, 6), None), CONV_LEAK),
-        _leaky(("maxpool2d", lambda: nn.MaxPool2d(2), (2, 2, 4, 4), None), POOL_LEAK),
+        ("conv2d", lambda: nn.Conv2d(2, 3, 3, padding=1), (2, 2, 5, 5), None),
+        ("conv1d", lambda: nn.Conv1d(2, 3, 3), (2, 2, 6), None),
+        ("maxpool2d", lambda: nn.MaxPool2d(2), (2, 2, 4, 4), None),
         ("avgpool2d", lambda: nn.AvgPool2d(2), (2, 2, 4, 4), None),
         ("lstm", lambda: nn.LSTM(3, 4, batch_first=True), (2, 5, 3), None),
         ("gru", lambda: nn.GRU(3, 4), (5, 2, 3), None),
@@ -65,12 +52,11 @@ def _layers():
          (1, 2, 2, 3), None),
         ("adaptive_avgpool", lambda: nn.AdaptiveAvgPool2d((2, 1)), (1, 2, 5, 3), None),
         ("adaptive_maxpool", lambda: nn.AdaptiveMaxPool2d(2), (1, 2, 5, 4), None),
-        _leaky(("maxpool1d", lambda: nn.MaxPool1d(2), (2, 2, 6), None), POOL_LEAK),
+        ("maxpool1d", lambda: nn.MaxPool1d(2), (2, 2, 6), None),
         ("lppool", lambda: nn.LPPool2d(2, 2), (1, 2, 4, 4), None),
-        _leaky(("conv_transpose2d", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2), (1, 2, 3, 3),
-                None), CONV_LEAK),
-        _leaky(("conv2d_groups", lambda: nn.Conv2d(4, 4, 3, groups=2), (1, 4, 4, 4), None),
-               CONV_LEAK),
+        ("conv_transpose2d", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2), (1, 2, 3, 3),
+                None),
+        ("conv2d_groups", lambda: nn.Conv2d(4, 4, 3, groups=2), (1, 4, 4, 4), None),
         ("lstm_cell", lambda: _Cell(nn.LSTMCell(3, 4)), (2, 3), None),
         ("gru_cell", lambda: _Cell(nn.GRUCell(3, 4)), (2, 3), None),
         ("transformer_layer", lambda: nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0,

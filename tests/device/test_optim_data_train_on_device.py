@@ -10,7 +10,6 @@ from deepgrad import nn, optim
 from deepgrad.utils.data import DataLoader, TensorDataset
 
 from .conftest import host, on_device
-from .test_nn_on_device import CONV_LEAK
 
 OPTIMIZERS = {
     "sgd": lambda ps: optim.SGD(ps, lr=0.1),
@@ -126,7 +125,6 @@ def _cnn():
                          nn.Flatten(), nn.Linear(4 * 3 * 3, 3))
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=CONV_LEAK)
 def test_cnn_training_step_equals_cpu(cuda):
     cpu_model = _cnn()
     dev_model = copy.deepcopy(cpu_model).to("cuda")

@@ -42,6 +42,7 @@ col2im 30x slower).
 import numpy as np
 
 from ...autograd.function import ArrayFunction
+from ...ops._util import row_major
 from ...ops.shape import expand, reshape
 from . import _fast_kernels as fast
 
@@ -67,7 +68,7 @@ def _padded_nhwc(x, pads):
     (pt, pb), (pl, pr) = pads
     n, h, w, c = xt.shape
     if not (pt or pb or pl or pr):
-        return xt if c == 1 else np.ascontiguousarray(xt)
+        return xt if c == 1 else row_major(xt)
     xp = np.zeros_like(x, shape=(n, h + pt + pb, w + pl + pr, c), order="C")
     xp[:, pt:pt + h, pl:pl + w] = xt
     return xp
@@ -102,7 +103,7 @@ def _im2col(xp, kh, kw, stride, dilation, ho, wo):
 def _grad_matrix(g):
     """g (N, O, Ho, Wo) as the (N·Ho·Wo, O) matrix: one copy of an NCHW gradient."""
     n, o, ho, wo = g.shape
-    return np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(n * ho * wo, o)
+    return row_major(g.transpose(0, 2, 3, 1)).reshape(n * ho * wo, o)
 
 
 def _weight_matrix(w):
@@ -145,13 +146,13 @@ def conv2d_array(x, w, b, stride, pads, dilation, groups):
     if fast.usable(y, w) and (b is None or fast.usable(y, b)):
         # compiled (deepgrad[fast]): bias and the transposing copy in one pass
         out = np.empty_like(y, shape=(n, o, ho, wo), order="C")
-        bias = np.empty_like(y, shape=(0,)) if b is None else np.ascontiguousarray(b)
+        bias = np.empty_like(y, shape=(0,)) if b is None else row_major(b)
         if fast.run("rows_to_nchw", y.reshape(n, ho, wo, o), bias, out):
             return out, all_cols
     if b is not None:
         y += b
     # channels-last (N, Ho, Wo, O) rows -> contiguous NCHW: one copy
-    return np.ascontiguousarray(y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)), all_cols
+    return row_major(y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)), all_cols
 
 
 def conv_transpose2d_array(g, w, x_shape, stride, pads, dilation, groups):
@@ -176,7 +177,7 @@ def conv_transpose2d_array(g, w, x_shape, stride, pads, dilation, groups):
             for b in range(kw):
                 dst[:, _window(a, dh, sh, ho), _window(b, dw, sw, wo)] += gcols[:, :, :, a * kw + b]
     # channels-last -> contiguous NCHW (one copy; a single channel is already NCHW)
-    return np.ascontiguousarray(gxp[:, pt:pt + h, pl:pl + wd].transpose(0, 3, 1, 2))
+    return row_major(gxp[:, pt:pt + h, pl:pl + wd].transpose(0, 3, 1, 2))
 
 
 def _tap_gradients(gm, w):
@@ -230,7 +231,7 @@ def conv_weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, cols=N
         else:
             cols_g = _im2col(xp[..., gi * cg:(gi + 1) * cg], kh, kw, stride, dilation, ho, wo)
         gw[gi * og:(gi + 1) * og] = gm[:, gi * og:(gi + 1) * og].T @ cols_g
-    return np.ascontiguousarray(gw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
+    return row_major(gw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
 
 # --- the differentiable primitives ---------------------------------------------------------

@@ -33,6 +33,7 @@ import numpy as np
 
 from ...autograd.function import ArrayFunction
 from ...backend import device_of_array, move_array
+from ...ops._util import row_major
 from . import _fast_kernels as fast
 
 
@@ -91,7 +92,7 @@ class Window:
                 view += fill(k, None)
         if self.hp == h and self.wp == w:
             return gxp
-        return np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w])
+        return row_major(gxp[:, :, ph:ph + h, pw:pw + w])
 
     def divisor(self, count_include_pad, divisor_override, dtype_like):
         """1 / (number of elements averaged) per output position, shape (Ho, Wo)."""
@@ -128,7 +129,7 @@ def _running_max(taps, dtype):
         np.maximum(best, taps[k], out=best)
         np.maximum(idx, np.multiply(better, k, dtype=dtype), out=idx)
     # ufuncs follow the input's stride order: make a permuted input's result row-major too
-    return np.ascontiguousarray(best), np.ascontiguousarray(idx)
+    return row_major(best), row_major(idx)
 
 
 def max_pool_array(x, win):
@@ -153,7 +154,7 @@ def _max_pool_compiled(x, win):
     """max_pool_array by the compiled loop, or None when it cannot run (see _fast_kernels)."""
     if not fast.usable(x):
         return None
-    xp = np.ascontiguousarray(win.padded(x, -np.inf))
+    xp = row_major(win.padded(x, -np.inf))
     n, c = x.shape[:2]
     best = np.empty_like(x, shape=(n, c, win.ho, win.wo), order="C")
     idx = np.empty(best.shape, np.uint8 if win.kh * win.kw < 256 else np.int32)
@@ -175,13 +176,13 @@ def _max_scatter_compiled(g, win, idx):
     gxp = np.zeros_like(g, shape=(n, c, win.hp, win.wp), order="C")
     (sh, sw), (dh, dw) = win.stride, win.dilation
     taps = np.arange(win.kh * win.kw)
-    if not fast.run("max_pool_scatter", np.ascontiguousarray(g), idx, taps // win.kw * dh,
+    if not fast.run("max_pool_scatter", row_major(g), idx, taps // win.kw * dh,
                     taps % win.kw * dw, sh, sw, win.disjoint, gxp):
         return None
     ph, pw = win.padding
     if win.hp == h and win.wp == w:
         return gxp
-    return np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w])
+    return row_major(gxp[:, :, ph:ph + h, pw:pw + w])
 
 
 # --- tiled windows (stride == kernel, no padding or dilation): a max in two stages ----------
@@ -198,7 +199,7 @@ def tiled_max(x, win):
     """(output (N, C, Ho, Wo), (row tap (N·C·Ho, Wo), column tap (N·C·Ho·kh, Wo)))."""
     n, c, h, w = x.shape
     kh, kw, ho, wo = win.kh, win.kw, win.ho, win.wo
-    x = np.ascontiguousarray(x[:, :, :ho * kh, :wo * kw])  # floor mode drops the rest
+    x = row_major(x[:, :, :ho * kh, :wo * kw])  # floor mode drops the rest
     rows = x.reshape(n * c * ho * kh, wo, kw)
     col_best, col_tap = _running_max([rows[:, :, b] for b in range(kw)], np.uint8)
     blocks = col_best.reshape(n * c * ho, kh, wo)
@@ -294,7 +295,7 @@ class MaxPoolGather(ArrayFunction):
         for k, tap in enumerate(win.tap_views(win.padded(x, 0))):
             part = tap * (idx == k)
             out = part if out is None else np.add(out, part, out=out)
-        return np.ascontiguousarray(out)
+        return row_major(out)
 
     def backward(self, g):
         return MaxPoolScatter.apply(g, win=self.win, idx=self.idx)
