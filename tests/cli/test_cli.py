@@ -66,7 +66,7 @@ def test_help_everywhere(verb, capsys):
 def test_python_dash_m_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "deepgrad", "--help"], capture_output=True,
                           text=True, cwd=ROOT)
-    assert done.returncode == 0 and "{demo,train,report}" in done.stdout
+    assert done.returncode == 0 and "{demo,train,report,lab}" in done.stdout
 
 
 def test_usage_errors_exit_2(capsys):
