@@ -9,6 +9,7 @@ import html
 import json
 import os
 
+from ._atomic import atomic_write
 from .train.report import build_report
 
 _STYLE = ("body{font-family:system-ui,sans-serif;margin:2em auto;max-width:50em;color:#222}"
@@ -50,9 +51,7 @@ def build_demo_report(out_dir):
     parts.append(f"</table><p>Total wall time {demo['total_seconds']:.1f} s{quick}.</p>")
     parts.append("</body></html>")
     path = os.path.join(out_dir, "report.html")
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write("\n".join(parts))
-    os.replace(path + ".tmp", path)
+    atomic_write(path, lambda f: f.write("\n".join(parts)), text=True)
     return path
 
 

@@ -13,12 +13,11 @@ Loading uses, as PyTorch does by default, a restricted unpickler
 rebuilt, so a checkpoint from an untrusted source cannot run code. Pass
 ``weights_only=False`` for trusted files holding other objects.
 """
-import contextlib
 import io
 import os
 import pickle
-import tempfile
 
+from ._atomic import atomic_write
 from .backend import device as Device
 
 # the device new tensors are rebuilt on while loading with map_location
@@ -36,19 +35,8 @@ def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL):
     if hasattr(f, "write"):
         pickle.dump(obj, f, protocol=pickle_protocol)
         return
-    path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump(obj, out, protocol=pickle_protocol)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)  # atomic on POSIX and Windows
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
+    atomic_write(f, lambda out: pickle.dump(obj, out, protocol=pickle_protocol),
+                 make_folder=False)
 
 
 _SAFE = {

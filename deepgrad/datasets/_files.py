@@ -6,9 +6,10 @@ interrupted download or a second process never leaves a half-written file under 
 """
 import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
+
+from .._atomic import atomic_write
 
 
 def cache_dir():
@@ -25,21 +26,6 @@ def dataset_folder(root, name):
     """``root/name`` (``root`` defaults to :func:`cache_dir`)."""
     base = cache_dir() if root is None else os.path.expanduser(os.fspath(root))
     return os.path.join(base, name)
-
-
-def atomic_write(path, write):
-    """Create ``path`` by calling ``write(file_object)`` on a temporary sibling, then renaming."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path), suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def md5sum(path, chunk=1 << 20):

@@ -17,10 +17,10 @@ value the trace would freeze) happens before a byte is written.
 """
 import inspect
 import os
-import tempfile
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..autograd import grad_mode
 from ..nn.modules.module import Module
 from ..tensor import Tensor
@@ -286,16 +286,4 @@ def _write(data, f):
     if hasattr(f, "write"):
         f.write(data)
         return
-    path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".onnx", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(f, lambda out: out.write(data), make_folder=False)

@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from .._atomic import atomic_write
 from ..serialization import load as _dg_load
 from ..serialization import save as _dg_save
 from ..tensor import Tensor
@@ -93,22 +94,6 @@ def _key(k):
 
 
 # --- files --------------------------------------------------------------------------------
-def _atomic_write_bytes(path, data):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{os.path.basename(path)}")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def write(path, obj):
     """Write ``obj`` to ``path`` atomically (safetensors + JSON, or the fallback)."""
     tree, tensors = pack(obj)
@@ -121,7 +106,7 @@ def write(path, obj):
                       "without running code)", RuntimeWarning, stacklevel=2)
         _dg_save({"format": FORMAT, "meta": meta, "tensors": tensors}, os.fspath(path))
         return
-    _atomic_write_bytes(os.fspath(path), st_save(tensors, metadata={"deepgrad": meta}))
+    _write_bytes(path, st_save(tensors, metadata={"deepgrad": meta}))
 
 
 def read(path):
@@ -206,3 +191,7 @@ def check_model_keys(model, saved, path, saved_class=None, strict=True):
         raise CheckpointError(f"checkpoint {os.fspath(path)!r} was saved from another "
                               f"architecture ({saved_class or '?'}; this model is "
                               f"{type(model).__name__}): " + " | ".join(parts))
+
+
+def _write_bytes(path, data):
+    atomic_write(path, lambda out: out.write(data))

@@ -15,6 +15,8 @@ import json
 import math
 import os
 
+from .._atomic import atomic_write
+
 _LOWER_IS_BETTER = ("loss", "mae", "mse", "rmse")
 
 _STYLE = """
@@ -135,8 +137,5 @@ def build_report(run_dir, images=None):
         parts.append(f"<h2>Model</h2><pre>{esc(config['model'])}</pre>")
     parts.append("</body></html>")
     out = os.path.join(run_dir, "report.html")
-    tmp = out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(parts))
-    os.replace(tmp, out)
+    atomic_write(out, lambda f: f.write("\n".join(parts)), text=True)
     return out

@@ -18,6 +18,7 @@ import json
 import os
 import warnings
 
+from .._atomic import atomic_write
 from .callbacks.base import Callback
 from .callbacks.csv_logger import CSVLogger
 
@@ -79,10 +80,7 @@ class RunFolder(Callback):
         if not resumed:
             self.best = None
         path = os.path.join(self.run_dir, "config.json")
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(config_of(self.trainer), f, indent=2)
-        os.replace(tmp, path)
+        atomic_write(path, lambda f: json.dump(config_of(self.trainer), f, indent=2), text=True)
         self.csv.on_train_begin(logs)
 
     def on_epoch_end(self, epoch, logs=None):
