@@ -20,6 +20,7 @@ from ..autograd import no_grad
 from ..random import default_generator
 from ..train import Trainer
 from ..train.data import batch_size_of, unpack_batch
+from ..train.modes import evaluating
 
 
 class GANOptimizers:
@@ -184,22 +185,18 @@ class GANTrainer(Trainer):
         takes its input gradient)."""
         begin, end = cbs.batch_hooks("test") if cbs is not None else ((), ())
         sums, count = {}, 0
-        modes = self._eval_mode()
-        try:
-            with no_grad():
-                for step, batch in enumerate(loader):
-                    for fn in begin:
-                        fn(step, {})
-                    x, y = unpack_batch(batch)
-                    x, y = self._move(x), self._move(y)
-                    n = batch_size_of(x)
-                    for key, value in self.model.loss((x, y)).items():
-                        sums[key] = sums.get(key, 0.0) + float(value.item()) * n
-                    count += n
-                    for fn in end:
-                        fn(step, {"loss": sums["d_loss"] / count})
-        finally:
-            self._restore_modes(modes)
+        with evaluating(self.model):
+            for step, batch in enumerate(loader):
+                for fn in begin:
+                    fn(step, {})
+                x, y = unpack_batch(batch)
+                x, y = self._move(x), self._move(y)
+                n = batch_size_of(x)
+                for key, value in self.model.loss((x, y)).items():
+                    sums[key] = sums.get(key, 0.0) + float(value.item()) * n
+                count += n
+                for fn in end:
+                    fn(step, {"loss": sums["d_loss"] / count})
         if not count:
             return {"loss": float("nan")}
         logs = {k: v / count for k, v in sums.items()}

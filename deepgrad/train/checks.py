@@ -7,11 +7,11 @@ failure into an error naming the shapes involved: the input batch and what the m
 with it, the model's output and the targets, a loss that is not a scalar, a metric that
 cannot read the output.
 """
-from ..autograd import no_grad
 from ..tensor import Tensor
 from ..utils.data import IterableDataset
 from .data import unpack_batch
 from .metrics import to_numpy
+from .modes import evaluating
 
 # losses that compare output and target entry by entry: broadcasting (N, 1) against (N,)
 # would silently compute an (N, N) loss, so the shapes must be equal
@@ -65,41 +65,35 @@ def dry_run(trainer, loader, need_targets=True, move=None):
     if move is not None:
         x, y = move(x), move(y)
     model, loss_fn = trainer.model, trainer.loss_fn
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        with no_grad():
+    with evaluating(model):
+        try:
+            out = model(x)
+        except Exception as e:  # noqa: BLE001 - re-raised with the shapes named
+            raise ValueError(f"the model ({type(model).__name__}) cannot take the data's "
+                             f"inputs (the first samples as a batch have shape "
+                             f"{_shape(x)}): {e}") from e
+        if not need_targets:
+            return
+        if y is None:
+            raise ValueError("the data has inputs but no targets: pass (X, y) or a "
+                             "dataset whose samples are (input, target) pairs")
+        name = type(loss_fn).__name__
+        if (name in _ELEMENTWISE_LOSSES and isinstance(out, Tensor)
+                and isinstance(y, Tensor) and tuple(out.shape) != tuple(y.shape)):
+            raise ValueError(f"{name} compares entry by entry, but the model's output has "
+                             f"shape {_shape(out)} and the targets {_shape(y)}; make them "
+                             f"equal (e.g. y.reshape(-1, 1) or a model output of y's shape)")
+        try:
+            loss = loss_fn(out, y)
+        except Exception as e:  # noqa: BLE001
+            raise ValueError(f"loss_fn ({name}) cannot compare the model's output of shape "
+                             f"{_shape(out)} with the targets of shape {_shape(y)}: {e}") from e
+        if not isinstance(loss, Tensor) or loss.ndim != 0:
+            raise ValueError(f"loss_fn ({name}) must return a scalar (0-d) tensor, got "
+                             f"{_shape(loss)}; use reduction='mean' (or 'sum')")
+        for metric in trainer.metrics:
             try:
-                out = model(x)
-            except Exception as e:  # noqa: BLE001 - re-raised with the shapes named
-                raise ValueError(f"the model ({type(model).__name__}) cannot take the data's "
-                                 f"inputs (the first samples as a batch have shape "
-                                 f"{_shape(x)}): {e}") from e
-            if not need_targets:
-                return
-            if y is None:
-                raise ValueError("the data has inputs but no targets: pass (X, y) or a "
-                                 "dataset whose samples are (input, target) pairs")
-            name = type(loss_fn).__name__
-            if (name in _ELEMENTWISE_LOSSES and isinstance(out, Tensor)
-                    and isinstance(y, Tensor) and tuple(out.shape) != tuple(y.shape)):
-                raise ValueError(f"{name} compares entry by entry, but the model's output has "
-                                 f"shape {_shape(out)} and the targets {_shape(y)}; make them "
-                                 f"equal (e.g. y.reshape(-1, 1) or a model output of y's shape)")
-            try:
-                loss = loss_fn(out, y)
+                metric.check(to_numpy(out), to_numpy(y))
             except Exception as e:  # noqa: BLE001
-                raise ValueError(f"loss_fn ({name}) cannot compare the model's output of shape "
-                                 f"{_shape(out)} with the targets of shape {_shape(y)}: {e}") from e
-            if not isinstance(loss, Tensor) or loss.ndim != 0:
-                raise ValueError(f"loss_fn ({name}) must return a scalar (0-d) tensor, got "
-                                 f"{_shape(loss)}; use reduction='mean' (or 'sum')")
-            for metric in trainer.metrics:
-                try:
-                    metric.check(to_numpy(out), to_numpy(y))
-                except Exception as e:  # noqa: BLE001
-                    raise ValueError(f"metric {metric.name!r} cannot read the model's output "
-                                     f"{_shape(out)} and targets {_shape(y)}: {e}") from e
-    finally:
-        for module, training in modes:
-            module.training = training
+                raise ValueError(f"metric {metric.name!r} cannot read the model's output "
+                                 f"{_shape(out)} and targets {_shape(y)}: {e}") from e

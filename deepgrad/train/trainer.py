@@ -20,7 +20,6 @@ same predictions. Validation runs in eval mode under ``no_grad``.
 """
 from itertools import islice
 
-from ..autograd import no_grad
 from ..nn.utils import clip_grad_norm_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..ops.shape import cat
@@ -31,6 +30,7 @@ from .checks import check_arguments, dry_run
 from .data import as_loader, batch_size_of, move, split_validation, unpack_batch
 from .history import History
 from .metrics import get_metric, to_numpy
+from .modes import evaluating
 from .progress import Progress
 
 
@@ -183,18 +183,14 @@ class Trainer:
         begin, end = cbs.batch_hooks("predict")
         cbs.call("on_predict_begin", {})
         outputs = []
-        modes = self._eval_mode()
-        try:
-            with no_grad():
-                for step, batch in enumerate(loader):
-                    for fn in begin:
-                        fn(step, {})
-                    x, _ = unpack_batch(batch)
-                    outputs.append(self.model(self._move(x)))
-                    for fn in end:
-                        fn(step, {"outputs": outputs[-1]})
-        finally:
-            self._restore_modes(modes)
+        with evaluating(self.model):
+            for step, batch in enumerate(loader):
+                for fn in begin:
+                    fn(step, {})
+                x, _ = unpack_batch(batch)
+                outputs.append(self.model(self._move(x)))
+                for fn in end:
+                    fn(step, {"outputs": outputs[-1]})
         cbs.call("on_predict_end", {})
         if not outputs:
             raise ValueError("predict: the data is empty")
@@ -215,16 +211,6 @@ class Trainer:
     # --- the loops ----------------------------------------------------------------------
     def _move(self, value):
         return move(value, self.device)
-
-    def _eval_mode(self):
-        modes = [(m, m.training) for m in self.model.modules()]
-        self.model.eval()
-        return modes
-
-    @staticmethod
-    def _restore_modes(modes):
-        for module, training in modes:
-            module.training = training
 
     def _train_epoch(self, loader, epoch, epochs, cbs):
         model, optimizer, loss_fn, metrics = self.model, self.optimizer, self.loss_fn, self.metrics
@@ -288,25 +274,21 @@ class Trainer:
         for m in self.metrics:
             m.reset()
         total, count = 0.0, 0
-        modes = self._eval_mode()
-        try:
-            with no_grad():
-                for step, batch in enumerate(loader):
-                    for fn in begin:
-                        fn(step, {})
-                    x, y = unpack_batch(batch)
-                    x, y = self._move(x), self._move(y)
-                    out = self.model(x)
-                    n = batch_size_of(x)
-                    total += self.loss_fn(out, y).item() * n
-                    count += n
-                    out_np, y_np = to_numpy(out), to_numpy(y)
-                    for m in self.metrics:
-                        m.update(out_np, y_np)
-                    for fn in end:
-                        fn(step, {"loss": total / count})
-        finally:
-            self._restore_modes(modes)
+        with evaluating(self.model):
+            for step, batch in enumerate(loader):
+                for fn in begin:
+                    fn(step, {})
+                x, y = unpack_batch(batch)
+                x, y = self._move(x), self._move(y)
+                out = self.model(x)
+                n = batch_size_of(x)
+                total += self.loss_fn(out, y).item() * n
+                count += n
+                out_np, y_np = to_numpy(out), to_numpy(y)
+                for m in self.metrics:
+                    m.update(out_np, y_np)
+                for fn in end:
+                    fn(step, {"loss": total / count})
         logs = {"loss": total / count if count else float("nan")}
         logs.update({m.name: m.result() for m in self.metrics})
         return logs
