@@ -9,24 +9,16 @@ the mean code activation (the sparse one targets rho = 0.05). About 15 s of CPU 
     python examples/autoencoders.py --out figures/
 """
 import argparse
-import os
-
-import numpy as np
 
 import deepgrad
 from deepgrad import models, optim
 from deepgrad.train import Trainer
 
+from _common import digits, pyplot, save_figure  # examples/_common.py, beside this file
+
 
 def load_digits_01():
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:   # pragma: no cover - the data comes with scikit-learn
-        raise ImportError("this example reads scikit-learn's digits: "
-                          "pip install deepgrad[sklearn]") from e
-    X = load_digits().data / 16.0
-    rng = np.random.default_rng(0)
-    X = X[rng.permutation(len(X))]
+    X = digits()[0] / 16.0
     return deepgrad.tensor(X[:1500], dtype=deepgrad.float32), deepgrad.tensor(
         X[1500:], dtype=deepgrad.float32)
 
@@ -44,9 +36,7 @@ def build(kind):
 
 
 def main(out_dir, epochs=30):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     deepgrad.manual_seed(0)
     train, test = load_digits_01()
@@ -80,12 +70,7 @@ def main(out_dir, epochs=30):
     for k in kinds:
         ax.plot(results[k][1], label=f"{k} (mean code {results[k][2]:.2f})")
     ax.set_xlabel("epoch"), ax.set_ylabel("training loss"), ax.legend(fontsize=7)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "autoencoders.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, out_dir, "autoencoders.png")
 
 
 if __name__ == "__main__":

@@ -11,28 +11,22 @@ About 30-60 s of CPU time.
     python examples/gan.py --out figures/
 """
 import argparse
-import os
 
 import numpy as np
 
 import deepgrad
 from deepgrad import models
 
+from _common import digits, pyplot, save_figure  # examples/_common.py, beside this file
+
 
 def load_digits_pm1():
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:   # pragma: no cover
-        raise ImportError("this example reads scikit-learn's digits: "
-                          "pip install deepgrad[sklearn]") from e
-    X, y = load_digits(return_X_y=True)
+    X, y = digits(shuffle=False)
     return (X / 8.0 - 1.0).astype(np.float32).reshape(-1, 1, 8, 8), y   # tanh's range
 
 
 def main(out_dir, epochs=30):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     deepgrad.manual_seed(0)
     X, y = load_digits_pm1()
@@ -57,12 +51,7 @@ def main(out_dir, epochs=30):
         ax.plot(epochs_axis, history[key], label=key)
     ax.axhline(2 * np.log(2), color="gray", ls=":", label="d_loss at equilibrium (2 log 2)")
     ax.set_xlabel("epoch"), ax.legend(), ax.set_title("GANTrainer history")
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "gan.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, out_dir, "gan.png")
 
 
 if __name__ == "__main__":

@@ -12,29 +12,22 @@ About 30-60 s of CPU time.
     python examples/rbm.py --out figures/
 """
 import argparse
-import os
 
 import numpy as np
 
 import deepgrad
 from deepgrad import models
 
+from _common import digits, pyplot, save_figure  # examples/_common.py, beside this file
+
 
 def load_digits_01():
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:   # pragma: no cover
-        raise ImportError("this example reads scikit-learn's digits: "
-                          "pip install deepgrad[sklearn]") from e
-    X, y = load_digits(return_X_y=True)
-    order = np.random.default_rng(0).permutation(len(y))
-    return X[order] / 16.0, y[order]
+    X, y = digits()
+    return X / 16.0, y
 
 
 def main(out_dir, n_iter=10):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     from sklearn.linear_model import LogisticRegression
 
     X, y = load_digits_01()
@@ -67,12 +60,7 @@ def main(out_dir, n_iter=10):
         rows.append(np.hstack([m.reshape(8, 8) for m in mean]))
     ax.imshow(np.vstack(rows), cmap="gray_r")
     ax.set_title("8 Gibbs chains (columns), every 100 steps (rows)"), ax.axis("off")
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "rbm.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, out_dir, "rbm.png")
 
 
 if __name__ == "__main__":

@@ -10,26 +10,23 @@ the learned dictionary. About 10 s of CPU time.
     python examples/sparse_coding.py --out figures/
 """
 import argparse
-import os
 
 import numpy as np
 
 from deepgrad import models
 
+from _common import digits, pyplot, save_figure  # examples/_common.py, beside this file
+
 
 def main(out_dir, n_samples=500, max_iter=30):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     try:
-        from sklearn.datasets import load_digits
         from sklearn.decomposition import sparse_encode
     except ImportError as e:   # pragma: no cover
-        raise ImportError("this example reads scikit-learn's digits: "
+        raise ImportError("this example compares with scikit-learn: "
                           "pip install deepgrad[sklearn]") from e
 
-    X = load_digits().data / 16.0
-    X = X[np.random.default_rng(0).permutation(len(X))]
+    X = digits()[0] / 16.0
     train, test = X[:n_samples], X[n_samples:n_samples + 200]
     alpha = 0.5
     learner = models.DictionaryLearning(n_components=36, alpha=alpha, max_iter=max_iter,
@@ -56,13 +53,8 @@ def main(out_dir, n_samples=500, max_iter=30):
     ax = fig.add_subplot(1, 3, 3)
     ax.plot(np.arange(1, learner.n_iter_ + 1), learner.error_)
     ax.set_xlabel("alternation"), ax.set_ylabel("1/2 ||X - CD||^2 + alpha ||C||_1")
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "sparse_coding.png")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, out_dir, "sparse_coding.png")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ samples per digit. About 30 s of CPU time.
     python examples/vae.py --out figures/
 """
 import argparse
-import os
 
 import numpy as np
 
@@ -18,17 +17,12 @@ import deepgrad
 from deepgrad import models, optim
 from deepgrad.train import Trainer
 
+from _common import digits, pyplot, save_figure  # examples/_common.py, beside this file
+
 
 def load_digits_01():
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError as e:   # pragma: no cover
-        raise ImportError("this example reads scikit-learn's digits: "
-                          "pip install deepgrad[sklearn]") from e
-    d = load_digits()
-    order = np.random.default_rng(0).permutation(len(d.target))
-    X = deepgrad.tensor(d.data[order] / 16.0, dtype=deepgrad.float32)
-    y = deepgrad.tensor(d.target[order])
+    X, y = digits()
+    X, y = deepgrad.tensor(X / 16.0, dtype=deepgrad.float32), deepgrad.tensor(y)
     return X[:1500], y[:1500], X[1500:], y[1500:]
 
 
@@ -40,9 +34,7 @@ def train(model, X, y, epochs):
 
 
 def main(out_dir, epochs=30):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     deepgrad.manual_seed(0)
     X, y, Xt, yt = load_digits_01()
@@ -82,12 +74,7 @@ def main(out_dir, epochs=30):
     ax.imshow(np.vstack([np.hstack([r.reshape(8, 8) for r in row]) for row in rows]),
               cmap="gray_r")
     ax.set_title("conditional VAE: one row per digit 0..9"), ax.axis("off")
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "vae.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print("wrote", path)
-    return path
+    return save_figure(fig, out_dir, "vae.png")
 
 
 if __name__ == "__main__":

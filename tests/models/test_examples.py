@@ -7,7 +7,8 @@ import pytest
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples")
 
 
-def _load(name):
+def _load(name, monkeypatch):
+    monkeypatch.syspath_prepend(EXAMPLES)  # as when run as a script: _common.py beside it
     spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -17,10 +18,10 @@ def _load(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name, kwargs", [("autoencoders", {"epochs": 2}), ("vae", {"epochs": 2}),
                                           ("sparse_coding", {"max_iter": 2})])
-def test_example_writes_its_figure(tmp_path, name, kwargs):
+def test_example_writes_its_figure(tmp_path, monkeypatch, name, kwargs):
     pytest.importorskip("matplotlib")
     pytest.importorskip("sklearn")
-    path = _load(name).main(str(tmp_path), **kwargs)
+    path = _load(name, monkeypatch).main(str(tmp_path), **kwargs)
     assert os.path.isfile(path) and os.path.getsize(path) > 1000
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
