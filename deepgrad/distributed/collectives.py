@@ -85,10 +85,14 @@ class _Buffer:
         self.tensor._vc[0] += 1
 
 
+def _check_avg(buf, op):
+    """AVG divides by the world size: refused for integers (before anything is sent)."""
+    if op is ReduceOp.AVG and buf.array.dtype.kind != "f":
+        raise TypeError(f"ReduceOp.AVG needs a floating tensor, got {buf.array.dtype}")
+
+
 def _finish_all_reduce(buf, op, size):
     if op is ReduceOp.AVG:
-        if buf.array.dtype.kind != "f":
-            raise TypeError(f"ReduceOp.AVG needs a floating tensor, got {buf.array.dtype}")
         buf.array /= size
     buf.store()
 
@@ -97,8 +101,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Combine ``tensor`` over all ranks with ``op``; every rank gets the result in place."""
     group = default_group(group)
     buf = _Buffer(tensor)
-    if op is ReduceOp.AVG and buf.array.dtype.kind != "f":
-        raise TypeError(f"ReduceOp.AVG needs a floating tensor, got {buf.array.dtype}")
+    _check_avg(buf, op)
     MPI = mpi()
     if async_op:
         request = group.comm.Iallreduce(MPI.IN_PLACE, buf.array, op=_mpi_op(op))
@@ -125,6 +128,7 @@ def reduce(tensor, dst=0, op=ReduceOp.SUM, group=None, async_op=False):
     group = default_group(group)
     _check_rank(dst, group, "dst")
     buf = _Buffer(tensor)
+    _check_avg(buf, op)
     MPI = mpi()
     if group.rank() == dst:
         group.comm.Reduce(MPI.IN_PLACE, buf.array, op=_mpi_op(op), root=dst)

@@ -36,6 +36,7 @@ import contextlib
 
 import numpy as np
 
+from ...tensor import Tensor
 from ..modules.module import Module
 
 _MB = 1024 * 1024
@@ -61,7 +62,7 @@ class _Bucket:
                 part[...] = 0
                 self.flat[-n + i] = 0
             else:
-                part[...] = np.asarray(_host(p.grad._data)).reshape(-1)
+                part[...] = _host(p.grad._data).reshape(-1)
                 self.flat[-n + i] = 1
 
     def write_back(self, world):
@@ -73,8 +74,6 @@ class _Bucket:
                 continue  # no rank produced a gradient for this parameter
             mean = self.flat[self.offsets[i]:self.offsets[i + 1]].reshape(p._data.shape)
             if p.grad is None:
-                from ...tensor import Tensor  # noqa: PLC0415
-
                 p.grad = Tensor._make(_device_array(mean.copy(), p._data), p._device)
             else:
                 p.grad._data[...] = _device_array(mean, p.grad._data)
