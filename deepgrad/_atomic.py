@@ -10,6 +10,12 @@ import os
 import tempfile
 
 
+def _umask():
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path, write, text=False, make_folder=True):
     """Create ``path`` by calling ``write(file_object)`` on a temporary sibling, then renaming.
 
@@ -23,6 +29,7 @@ def atomic_write(path, write, text=False, make_folder=True):
         os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give what open() would
         with (os.fdopen(fd, "w", encoding="utf-8") if text else os.fdopen(fd, "wb")) as f:
             write(f)
             f.flush()
