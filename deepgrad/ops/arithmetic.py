@@ -9,9 +9,12 @@ Derivatives (before reducing a broadcast gradient back to each input's shape):
 A Python number is an attribute of the op, not an input: ``x * 2.0`` records one
 node with one input and keeps ``x``'s dtype (float32 stays float32).
 """
+import operator
+
 import numpy as np
 
 from .. import dtypes
+from .._quiet import quietly
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._util import constant, is_scalar, operands, row_major, scalar_operand
@@ -78,7 +81,7 @@ class Mul(ArrayFunction):
 
 class Div(ArrayFunction):
     def forward(self, a, b):
-        return a / b
+        return quietly(operator.truediv, a, b)  # x / 0 = inf, 0 / 0 = nan, silently
 
     def backward(self, g):
         a, b = self.inputs
@@ -89,7 +92,7 @@ class Div(ArrayFunction):
 
 class Pow(ArrayFunction):
     def forward(self, a, b):
-        return a ** b
+        return quietly(operator.pow, a, b)
 
     def backward(self, g):
         a, b = self.inputs
@@ -153,7 +156,7 @@ class DivScalar(ArrayFunction):
 
     def forward(self, a, c):
         self.c = c
-        return a / c
+        return quietly(operator.truediv, a, c)
 
     def backward(self, g):
         return g / self.c
@@ -165,7 +168,7 @@ class RDivScalar(ArrayFunction):
 
     def forward(self, a, c):
         self.c = c
-        return c / a
+        return quietly(operator.truediv, c, a)
 
     def backward(self, g):
         return -g * self.output() / self.inputs[0]
@@ -176,7 +179,7 @@ class PowScalar(ArrayFunction):
 
     def forward(self, a, c):
         self.c = c
-        return a ** c
+        return quietly(operator.pow, a, c)
 
     def backward(self, g):
         c = self.c

@@ -14,6 +14,7 @@ reference to it (``needs_output``) instead of recomputing.
 import numpy as np
 
 from .. import dtypes
+from .._quiet import quiet_begin, quiet_end, quietly
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._util import constant, is_scalar, operands, scalar_operand, to_tensor_like
@@ -34,7 +35,7 @@ class Exp(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a):
-        return np.exp(a)
+        return quietly(np.exp, a)  # exp(1000) = inf, silently (as torch; see _quiet)
 
     def backward(self, g):
         return g * self.output()
@@ -42,7 +43,7 @@ class Exp(ArrayFunction):
 
 class Log(ArrayFunction):
     def forward(self, a):
-        return np.log(a)
+        return quietly(np.log, a)  # log(0) = -inf, log(-1) = nan, silently
 
     def backward(self, g):
         return g / self.inputs[0]
@@ -50,7 +51,7 @@ class Log(ArrayFunction):
 
 class Log1p(ArrayFunction):
     def forward(self, a):
-        return np.log1p(a)
+        return quietly(np.log1p, a)
 
     def backward(self, g):
         return g / (self.inputs[0] + 1)
@@ -72,7 +73,7 @@ class Sqrt(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a):
-        return np.sqrt(a)
+        return quietly(np.sqrt, a)
 
     def backward(self, g):
         return g / (self.output() * 2)
@@ -83,7 +84,11 @@ class Rsqrt(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a):
-        return 1 / np.sqrt(a)
+        token = quiet_begin()  # rsqrt(0) = inf, silently
+        try:
+            return 1 / np.sqrt(a)
+        finally:
+            quiet_end(token)
 
     def backward(self, g):
         y = self.output()

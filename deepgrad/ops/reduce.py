@@ -14,6 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes
+from .._quiet import quietly
 from ..backend import as_array
 from ..autograd.function import ArrayFunction
 from ._util import constant, reduced_shape, row_major, wrap_dim, wrap_dims
@@ -193,7 +194,8 @@ class LogSumExp(ArrayFunction):
         self.axes, self.keepdim = axes, keepdim
         m = np.max(a, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+        # all -inf gives log(0) = -inf: torch's value, without NumPy's warning
+        out = quietly(np.log, np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
         return as_array(out if keepdim else out.squeeze(axis=axes))
 
     def backward(self, g):

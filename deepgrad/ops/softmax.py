@@ -14,6 +14,7 @@ backward is written with differentiable ops, so double backward works.
 """
 import numpy as np
 
+from .._quiet import quiet_begin, quiet_end
 from ..autograd.function import ArrayFunction
 from . import elementwise as _elem
 from ._util import row_major, wrap_dim
@@ -27,8 +28,12 @@ class Softmax(ArrayFunction):
     def forward(self, a, dim):
         self.dim = dim
         a = row_major(a)  # torch's softmax is row-major whatever the input's strides
-        e = np.exp(a - a.max(axis=dim, keepdims=True))
-        e /= e.sum(axis=dim, keepdims=True)
+        token = quiet_begin()  # a row of -inf (fully masked) gives nan silently, as torch
+        try:
+            e = np.exp(a - a.max(axis=dim, keepdims=True))
+            e /= e.sum(axis=dim, keepdims=True)
+        finally:
+            quiet_end(token)
         return e
 
     def backward(self, g):
@@ -63,8 +68,12 @@ class LogSoftmax(ArrayFunction):
     def forward(self, a, dim):
         self.dim = dim
         a = row_major(a)  # row-major result, as torch's
-        shifted = a - a.max(axis=dim, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        token = quiet_begin()  # a row of -inf gives nan silently, as torch
+        try:
+            shifted = a - a.max(axis=dim, keepdims=True)
+            return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        finally:
+            quiet_end(token)
 
     def backward(self, g):
         return LogSoftmaxBackward.apply(g, self.output(), dim=self.dim)

@@ -39,6 +39,15 @@ def run_both(program, tmp_path, timeout=FAST_TIMEOUT):
     return {library: main for library, (main, _) in outcome.items()}
 
 
+def run_deepgrad(program, tmp_path, timeout=FAST_TIMEOUT):
+    """Run ``program`` under deepgrad only (for checks that do not compare with torch's
+    numbers); fails the test with the program's output when it does not exit with 0."""
+    main, steps = programs.run_program(program, "deepgrad", SNAPSHOT, tmp_path, timeout=timeout)
+    for step in steps:
+        assert step.returncode == 0, f"{program.name}: {step.failure_text()}"
+    return {"deepgrad": main}
+
+
 def metrics_of(program, results):
     return {library: program.metrics(result.stdout) for library, result in results.items()}
 
@@ -150,11 +159,11 @@ def test_word_language_model_transformer(tmp_path):
 
 def test_mnist_forward_forward(tmp_path):
     # Hinton's forward-forward training: each layer trained alone with Adam on the
-    # whole training set. With 60 steps per layer it is far from trained (torch's
-    # error is ~0.9 as well), so this checks that it runs and that both errors are
-    # fractions; the benchmark compares the trained errors.
+    # whole training set. With 20 steps per layer it is far from trained (torch's
+    # error is ~0.9 as well), so this checks that it runs under deepgrad and that both
+    # errors are fractions; the benchmark compares the trained errors with torch's.
     program = programs.PROGRAMS["mnist_forward_forward"]
-    found = metrics_of(program, run_both(program, tmp_path))
+    found = metrics_of(program, run_deepgrad(program, tmp_path))
     for key in ("train_error", "test_error"):
         assert 0.0 <= found["deepgrad"][key] <= 1.0, found
 
@@ -172,10 +181,11 @@ def test_time_sequence_prediction(tmp_path):
 def test_siamese_network_dry_run(tmp_path):
     # ResNet-18 (the stand-in's, torchvision's architecture) on pairs of digits with
     # BCELoss: one training step, then the 360 test pairs. The pairs come from Python's
-    # unseeded `random`, so only the run and the form of the result are compared:
-    # after one step the accuracy is a fraction and the loss is finite in both.
+    # unseeded `random`, so no number can be compared with torch's here (the benchmark
+    # compares trained runs): the program must run, and after one step the accuracy is
+    # a fraction and the loss finite.
     program = programs.PROGRAMS["siamese_network"]
-    found = metrics_of(program, run_both(program, tmp_path))
+    found = metrics_of(program, run_deepgrad(program, tmp_path))
     assert 0.0 <= found["deepgrad"]["accuracy"] <= 1.0, found
     assert math.isfinite(found["deepgrad"]["test_loss"]), found
 
