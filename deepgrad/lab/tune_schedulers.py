@@ -16,7 +16,9 @@ Hyperband hedges over how aggressive to be: with a maximum budget ``R`` per conf
     n = ceil(B / R * eta^s / (s + 1))   configurations,   r = R * eta^-s   epochs at first
 
 (bracket ``s = s_max`` is the most exploratory; ``s = 0`` is plain random search with ``R``
-epochs each). The answer is the best configuration among those trained for the full ``R``.
+epochs each). The answer is the best configuration among those trained for the full ``R``
+(Li et al.'s Algorithm 1 returns the best score seen at any budget; with scores that grow
+with the budget the two agree, and this one always answers with a fully trained run).
 """
 import math
 

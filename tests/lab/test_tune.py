@@ -1,7 +1,8 @@
 """deepgrad.lab.tune: search spaces, grid/random search, Hyperband, executors, failures.
 
-Oracles: closed-form probability (random vs grid), the bracket table of Li et al. 2018
-(Table 1, R=81, eta=3), brute-force enumeration, and MNIST-1D runs with small sizes.
+Oracles: closed-form probability (random vs grid; random draws within 2x of a target, against
+the sampler), the bracket table of Li et al. 2018 (Table 1, R=81, eta=3), brute-force
+enumeration, and MNIST-1D runs with small sizes (common random numbers checked directly).
 """
 import concurrent.futures as cf
 import math
@@ -9,9 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from deepgrad.lab.tune import (SerialExecutor, choice, grid_search, hyperband,
-                               hyperband_brackets, loguniform, randint, random_search,
-                               successive_halving, uniform)
+from deepgrad.lab.tune import (MNIST1DObjective, SerialExecutor, chance_within_factor, choice,
+                               grid_search, hyperband, hyperband_brackets, loguniform, randint,
+                               random_search, successive_halving, uniform)
 
 
 # --- objectives at module level, so that process pools can pickle them --------------------
@@ -104,6 +105,79 @@ def test_random_beats_grid_with_one_unimportant_parameter():
     assert np.mean(np.array(found) < 0.13) == pytest.approx(p_win, abs=0.05)
 
 
+def _peak_at_0_1(config, epochs):
+    return -abs(math.log(config["lr"] / 0.1))
+
+
+def test_chance_within_2x_matches_the_sampler():
+    # the ceiling on "random search's best lr within 2x of the grid's": one of its draws must be
+    space = {"lr": loguniform(1e-3, 1.0)}
+    assert chance_within_factor(space["lr"], 0.1, 2, 3) == pytest.approx(
+        1 - (1 - math.log(4) / math.log(1000)) ** 3)
+    assert chance_within_factor(space["lr"], 0.1, 2, 3) == pytest.approx(0.489, abs=1e-3)
+    rng = np.random.default_rng(0)
+    draws = np.array([[space["lr"].sample(rng) for _ in range(3)] for _ in range(4000)])
+    for target in (0.1, 1.0, 0.0015):            # interior, at an end, near an end
+        hits = ((draws >= target / 2) & (draws <= target * 2)).any(axis=1)
+        assert np.mean(hits) == pytest.approx(chance_within_factor(space["lr"], target, 2, 3),
+                                              abs=0.025)
+    # and random search's best (a peak at 0.1) is within 2x no more often than that
+    best = [random_search(_peak_at_0_1, space, 3, seed=s, executor=SerialExecutor()).best["lr"]
+            for s in range(200)]
+    within = np.mean([0.05 <= b <= 0.2 for b in best])
+    assert within <= chance_within_factor(space["lr"], 0.1, 2, 3) + 0.07
+    assert chance_within_factor(space["lr"], 5.0, 2, 3) == 0.0      # out of range
+    with pytest.raises(TypeError, match="loguniform"):
+        chance_within_factor(uniform(0, 1), 0.5)
+    with pytest.raises(ValueError, match="factor"):
+        chance_within_factor(space["lr"], 0.1, factor=1)
+
+
+# --- the MNIST-1D objective: splits, common random numbers --------------------------------
+def test_mnist1d_objective_splits_are_disjoint():
+    from deepgrad.datasets import load_mnist1d
+    d = load_mnist1d()
+    train, val, test = MNIST1DObjective(num_train=300, num_val=200).data()
+    np.testing.assert_array_equal(train[0], d["x"][:300].astype(np.float32))
+    # validation: the end of the training split, not the test split
+    np.testing.assert_array_equal(val[0], d["x"][-200:].astype(np.float32))
+    np.testing.assert_array_equal(test[1], d["y_test"])
+    with pytest.raises(ValueError, match=r"3000 \+ 1001 = 4001"):
+        MNIST1DObjective(num_train=3000, num_val=1001)
+    with pytest.raises(ValueError, match="schedule"):
+        MNIST1DObjective(schedule="step")
+
+
+def test_mnist1d_objective_common_random_numbers(monkeypatch):
+    from deepgrad.optim import _fused
+    monkeypatch.setattr(_fused, "ENABLED", False)      # no JIT compile in a short test
+
+    def start(objective, lr):
+        model, trainer = objective.build({"lr": lr, "hidden": 8}, epochs=3)
+        return [p.detach().numpy().copy() for p in model.parameters()], trainer
+
+    (w_a, t_a), (w_b, t_b) = [start(MNIST1DObjective(seed=4), lr) for lr in (0.01, 0.5)]
+    w_c, t_c = start(MNIST1DObjective(seed=5), 0.01)
+    # same seed, different configs: the same initial weights and the same batch order
+    for a, b in zip(w_a, w_b):
+        np.testing.assert_array_equal(a, b)
+    order = [t.generator.get_state() for t in (t_a, t_b, t_c)]
+    assert np.array_equal(order[0], order[1]) and not np.array_equal(order[0], order[2])
+    assert not np.array_equal(w_a[0], w_c[0])                # a new seed: a new draw
+    # the cosine schedule anneals over the trial's own budget: lr (1 + cos(pi e / 3)) / 2
+    objective = MNIST1DObjective(num_train=100, num_val=100, seed=4, report_test=True)
+    _, trainer = objective.build({"lr": 0.2, "hidden": 8}, epochs=3)
+    train, val, _ = objective.data()
+    lrs = trainer.fit(train, epochs=3, val=val).history["lr"]
+    cosine = [0.2 * (1 + math.cos(math.pi * e / 3)) / 2 for e in range(3)]
+    np.testing.assert_allclose(lrs, cosine)
+    # a trial is reproducible, and the test accuracy is recorded but not the score
+    first, again = objective({"lr": 0.2, "hidden": 8}, 2), objective({"lr": 0.2, "hidden": 8}, 2)
+    assert first == again and set(first) == {"score", "test_accuracy"}
+    plain = MNIST1DObjective(num_train=100, num_val=100, seed=4)({"lr": 0.2, "hidden": 8}, 2)
+    assert plain == first["score"]
+
+
 # --- failures, executors, the table -------------------------------------------------------
 def test_failed_trials_are_recorded_not_fatal():
     result = grid_search(fails_for_big_x, {"x": uniform(0, 1)}, points=5,
@@ -179,16 +253,23 @@ def test_successive_halving_budgets():
 
 
 # --- MNIST-1D (small) ---------------------------------------------------------------------
-def test_mnist1d_random_finds_grid_lr_with_a_third_of_trials(monkeypatch):
-    from deepgrad.lab.tune import MNIST1DObjective
-    from deepgrad.optim import _fused
-    monkeypatch.setattr(_fused, "ENABLED", False)      # no JIT compile in a short test
-    objective = MNIST1DObjective(num_train=500, num_val=500, hidden=32)
+@pytest.mark.slow
+def test_mnist1d_random_finds_grid_lr_with_a_third_of_trials():
+    # bench/tune.py's lr claim at a smaller size (1,000 examples, 10 epochs, 5 repeats; about
+    # 10 s of CPU). Repeat k: common random numbers (objective seed k for all 12 trials), k
+    # seeds the 3 random draws. The fast tests above check the mechanics and the ceiling.
     space = {"lr": loguniform(1e-3, 1.0)}
-    grid = grid_search(objective, space, points=9, epochs=2, executor=SerialExecutor())
-    grid_lr = grid.best["lr"]
-    found = [random_search(objective, space, num_trials=3, epochs=2, seed=s,
-                           executor=SerialExecutor()).best["lr"] for s in range(4)]
-    # the geometric mean (over seeds) of random search's best lr lies within 2x of the grid's
-    ratio = math.exp(abs(np.mean(np.log(found)) - math.log(grid_lr)))
-    assert ratio < 2, (grid_lr, found)
+    log2_ratios = []
+    for seed in range(5):
+        objective = MNIST1DObjective(num_train=1000, num_val=1000, hidden=32, seed=seed)
+        grid = grid_search(objective, space, points=9, epochs=10, executor=SerialExecutor())
+        found = random_search(objective, space, num_trials=3, epochs=10, seed=seed,
+                              executor=SerialExecutor())
+        ratio = math.log2(found.best["lr"] / grid.best["lr"])
+        log2_ratios.append(ratio)
+        # the lr-accuracy curve is smooth enough that a draw within 2x of the grid's best,
+        # when there is one, is the one random search picks (p <= 0.49 that there is one)
+        if any(abs(math.log2(t["lr"] / grid.best["lr"])) <= 1 for t in found):
+            assert abs(ratio) <= 1, (seed, grid.best, found.rows)
+    # averaged over seeds (geometrically), random search's best lr is within 2x of the grid's
+    assert abs(np.mean(log2_ratios)) <= 1, log2_ratios
