@@ -29,6 +29,12 @@ A config (see ``examples/configs/mnist1d_mlp.toml``)::
     name = "EarlyStopping"
     patience = 3
 
+    distributed = "auto"        # optional: "auto" (default), true or false. Under
+                                # `mpiexec -n N deepgrad train CONFIG.toml` with N > 1,
+                                # "auto" and true train data-parallel over the N ranks
+                                # (batch_size per rank; rank 0 prints and writes run_dir);
+                                # false: every process trains alone
+
 :func:`load_plan` builds every object (model, optimiser, scheduler, callbacks, data, one
 forward pass) and raises :class:`ConfigError` naming the key, the bad value and what is
 allowed at the first problem, so nothing trains from a config that cannot run to the end.
@@ -49,9 +55,10 @@ from .nn.modules.module import Module
 from .optim import lr_scheduler
 from .train import Trainer
 from .train import callbacks as train_callbacks
+from .train.distributed import launched_world_size
 
 TOP_KEYS = ("epochs", "seed", "run_dir", "metrics", "loss", "model", "data", "optimizer",
-            "scheduler", "callbacks")
+            "scheduler", "callbacks", "distributed")
 CLASSIFICATION_SETS = {"moons": datasets.make_moons, "circles": datasets.make_circles,
                        "blobs": datasets.make_blobs, "spirals": datasets.make_spirals,
                        "xor": datasets.make_xor}
@@ -194,6 +201,11 @@ def load_plan(path):
     seed = config.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ConfigError("seed", seed, "must be an integer")
+    distributed = config.get("distributed", "auto")
+    if not (distributed == "auto" or isinstance(distributed, bool)):
+        raise ConfigError("distributed", distributed, 'must be "auto", true or false')
+    if distributed == "auto":   # launched by mpiexec with several processes?
+        distributed = launched_world_size() > 1
     run_dir = config.get("run_dir", os.path.join("runs", os.path.splitext(
         os.path.basename(path))[0]))
     if not isinstance(run_dir, str) or not run_dir:
@@ -240,7 +252,8 @@ def load_plan(path):
     _check_forward(model, loss_fn, train, model_t["name"], data_t["name"])
     try:
         trainer = Trainer(model, optimizer, loss_fn, metrics=metrics, callbacks=callbacks,
-                          seed=seed, run_dir=run_dir, scheduler=scheduler, batch_size=batch_size)
+                          seed=seed, run_dir=run_dir, scheduler=scheduler, batch_size=batch_size,
+                          distributed=distributed)
     except (TypeError, ValueError, KeyError) as error:
         raise ConfigError("metrics", metrics, str(error)) from error
     return {"trainer": trainer, "train": train, "test": test, "epochs": epochs,

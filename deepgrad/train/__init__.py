@@ -3,7 +3,8 @@
 Public API (stable)::
 
     Trainer(model, optimizer, loss_fn, metrics=(), callbacks=(), device=None, grad_clip=None,
-            progress=True, accumulate=1, seed=None, run_dir=None, scheduler=None, batch_size=32)
+            progress=True, accumulate=1, seed=None, run_dir=None, scheduler=None, batch_size=32,
+            distributed="auto")   # "auto"/True: data-parallel over mpiexec's ranks
     Trainer.fit(train, epochs=1, val=None, val_split=None, initial_epoch=0, batch_size=None,
                 shuffle=True) -> History
     Trainer.evaluate(data, batch_size=None) -> dict        # {"loss": ..., "<metric>": ...}
@@ -29,6 +30,9 @@ Public API (stable)::
                ``Metric`` object                      (deepgrad.train.metrics)
     fine-tuning: freeze(model, names), unfreeze(model, names), param_groups(model, lrs)
     reports:   deepgrad.train.report.build_report(run_dir) -> path of report.html
+    several processes: mpiexec -n N python train.py with
+               deepgrad.distributed.init_process_group("mpi") (or Trainer(distributed=True));
+               batch_size per rank, rank 0 prints and writes (deepgrad.train.distributed)
     checkpoints: safetensors + JSON (deepgrad.train.checkpoint); CheckpointError when damaged
     layer table: deepgrad.utils.summary(model, input_size) -> str (also printed)
 

@@ -118,7 +118,11 @@ def read(path):
     except OSError as e:
         raise CheckpointError(f"cannot read checkpoint {path!r}: {e}") from e
     try:
-        if data[:1] == b"\x80":          # a pickle: the deepgrad.save fallback
+        # safetensors: an 8-byte little-endian header length, then the JSON header "{...".
+        # The length's first byte may be 0x80, as a pickle's first byte is, so look at both.
+        safetensors = (len(data) >= 9 and data[8:9] == b"{"
+                       and int.from_bytes(data[:8], "little") <= len(data) - 8)
+        if not safetensors and data[:1] == b"\x80":   # a pickle: the deepgrad.save fallback
             payload = _dg_load(path)
             meta, tensors = payload["meta"], payload["tensors"]
         else:

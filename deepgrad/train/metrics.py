@@ -63,6 +63,13 @@ class Metric:
     def check(self, y_pred, y_true):
         """Raise a clear error if this metric cannot read these shapes (called once, early)."""
 
+    def merge(self, other):
+        """Add the statistics of ``other`` (the same metric, updated on other samples) to
+        this one, so that ``result()`` is the value over both sets of samples. The Trainer
+        uses it to combine the ranks of a distributed run; a Metric without it cannot be
+        used there."""
+        raise NotImplementedError(f"{type(self).__name__} does not define merge(other)")
+
 
 def _labels(y_pred, y_true, threshold):
     """(predicted labels, true labels) for the classification metrics.
@@ -103,6 +110,10 @@ class Accuracy(Metric):
         self.correct += int(np.count_nonzero(pred == true))
         self.count += true.size
 
+    def merge(self, other):
+        self.correct += other.correct
+        self.count += other.count
+
     def result(self):
         return self.correct / self.count if self.count else 0.0
 
@@ -129,6 +140,10 @@ class TopKAccuracy(Metric):
         self.hits += int(np.count_nonzero(higher < self.k))
         self.count += y_true.shape[0]
 
+    def merge(self, other):
+        self.hits += other.hits
+        self.count += other.count
+
     def result(self):
         return self.hits / self.count if self.count else 0.0
 
@@ -148,6 +163,10 @@ class _ErrorSum(Metric):
         diff = y_pred.reshape(y_true.shape).astype(np.float64) - y_true
         self.total += float(self._error(diff))
         self.count += diff.size
+
+    def merge(self, other):
+        self.total += other.total
+        self.count += other.count
 
     def result(self):
         return self.total / self.count if self.count else 0.0
@@ -198,13 +217,22 @@ class R2Score(Metric):
         p = y_pred.reshape(y.shape).astype(np.float64)
         nb = y.shape[0]
         mean_b = y.mean(axis=0)
-        m2_b = np.square(y - mean_b).sum(axis=0)
+        self._combine(nb, mean_b, np.square(y - mean_b).sum(axis=0),
+                      np.square(y - p).sum(axis=0))
+
+    def _combine(self, nb, mean_b, m2_b, ss_res_b):
+        """Chan et al.: merge the (count, mean, M2) summary of nb more targets into ours."""
+        if nb == 0:
+            return
         total = self.n + nb
-        delta = mean_b - self.mean   # Chan et al.: merge two (count, mean, M2) summaries
+        delta = mean_b - self.mean
         self.m2 = self.m2 + m2_b + np.square(delta) * self.n * nb / total
         self.mean = self.mean + delta * nb / total
         self.n = total
-        self.ss_res = self.ss_res + np.square(y - p).sum(axis=0)
+        self.ss_res = self.ss_res + ss_res_b
+
+    def merge(self, other):
+        self._combine(other.n, other.mean, other.m2, other.ss_res)
 
     def result(self):
         m2, res = np.atleast_1d(self.m2), np.atleast_1d(self.ss_res)
@@ -239,6 +267,15 @@ class _ConfusionMetric(Metric):
             self.matrix = grown
         size = self.matrix.shape[0]
         self.matrix += np.bincount(true * size + pred, minlength=size * size).reshape(size, size)
+
+    def merge(self, other):
+        size = max(self.matrix.shape[0], other.matrix.shape[0])
+        merged = np.zeros((size, size), dtype=np.int64)
+        for m in (self.matrix, other.matrix):
+            merged[:m.shape[0], :m.shape[1]] += m
+        self.matrix = merged
+        if self.binary is None:
+            self.binary = other.binary
 
     def _per_class(self):
         tp = np.diag(self.matrix).astype(np.float64)
@@ -286,6 +323,10 @@ class MeanMetricWrapper(Metric):
         n = y_true.shape[0] if y_true.ndim else 1
         self.total += float(self.fn(y_true, y_pred)) * n
         self.count += n
+
+    def merge(self, other):
+        self.total += other.total
+        self.count += other.count
 
     def result(self):
         return self.total / self.count if self.count else 0.0

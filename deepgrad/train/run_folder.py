@@ -54,6 +54,7 @@ def config_of(trainer):
         "grad_clip": trainer.grad_clip,
         "scheduler": type(trainer.scheduler).__name__ if trainer.scheduler is not None else None,
         "device": str(trainer.device) if trainer.device is not None else None,
+        "world_size": getattr(trainer, "world_size", 1),   # batch_size is per rank
         "callbacks": [type(cb).__name__ for cb in trainer.callbacks
                       if not isinstance(cb, RunFolder)],
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -62,6 +63,8 @@ def config_of(trainer):
 
 class RunFolder(Callback):
     """The callback behind ``Trainer(run_dir=...)``."""
+
+    rank_zero_only = True     # files: written by rank 0 alone
 
     def __init__(self, run_dir):
         super().__init__()

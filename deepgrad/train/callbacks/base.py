@@ -18,11 +18,17 @@ Trainer finishes the current batch (without its optimizer step when the flag is 
 the batch) and ends the run.
 
 Attributes set by the Trainer: ``self.trainer`` and ``self.model`` (``trainer.model``).
+
+In a distributed run (``mpiexec -n N``) every rank calls the hooks with the same epoch
+logs, except for callbacks whose class sets ``rank_zero_only = True`` (those that write
+files: CSVLogger, TensorBoard, ModelCheckpoint, the run folder), which run on rank 0 only.
 """
 
 
 class Callback:
     """Base class: override the hooks you need; each receives ``logs``, a dict of floats."""
+
+    rank_zero_only = False     # True: in a distributed run, only rank 0 calls the hooks
 
     def __init__(self):
         self.trainer = None

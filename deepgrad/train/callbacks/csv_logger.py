@@ -13,6 +13,8 @@ from .base import Callback
 class CSVLogger(Callback):
     """Args: ``path`` (str), ``separator`` (default ","), ``append`` (default False)."""
 
+    rank_zero_only = True     # files: written by rank 0 alone
+
     def __init__(self, path, separator=",", append=False):
         super().__init__()
         self.path, self.separator, self.append = str(path), separator, append

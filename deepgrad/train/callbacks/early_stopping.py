@@ -14,6 +14,9 @@ are put back at the end of training (even when training ran to the last epoch, a
 Keras 3 does). An epoch where ``monitor`` is missing from the logs is skipped, with one
 warning naming the available keys. ``start_from_epoch`` ignores the first epochs.
 
+Distributed runs: every rank runs it on the same (all-rank) logs, so all decide alike
+(the Trainer also makes the ranks agree on stopping); only rank 0 prints.
+
 Unlike Keras, ``best`` is reset with the other counters at the start of every ``fit``,
 except right after ``Trainer.load_checkpoint``, which restores them (a resumed run stops
 where the uninterrupted one would).
@@ -101,10 +104,11 @@ class EarlyStopping(Callback):
             self.trainer.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.stopped_epoch > 0 and self.verbose > 0:
+        speak = self.verbose > 0 and getattr(self.trainer, "is_global_zero", True)
+        if self.stopped_epoch > 0 and speak:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
-            if self.verbose > 0:
+            if speak:
                 print(f"Restoring model weights from the end of the best epoch: "
                       f"{self.best_epoch + 1}.")
             self.model.load_state_dict(self.best_weights)

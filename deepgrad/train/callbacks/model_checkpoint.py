@@ -27,7 +27,10 @@ class ModelCheckpoint(Callback):
         verbose (int): 1 prints a line when a file is written.
 
     ``best`` holds the best monitored value; ``last_path`` the last file written.
+    Distributed: runs on rank 0 only (the ranks hold the same weights).
     """
+
+    rank_zero_only = True
 
     def __init__(self, path, monitor="val_loss", save_best_only=False, mode="auto",
                  save_weights_only=False, verbose=0):

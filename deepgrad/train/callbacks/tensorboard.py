@@ -11,6 +11,8 @@ from .base import Callback
 class TensorBoard(Callback):
     """Args: ``log_dir`` (str, default "runs"), ``update_freq`` ("epoch" or an int)."""
 
+    rank_zero_only = True     # files: written by rank 0 alone
+
     def __init__(self, log_dir="runs", update_freq="epoch"):
         super().__init__()
         if update_freq != "epoch" and (not isinstance(update_freq, int) or update_freq < 1):
