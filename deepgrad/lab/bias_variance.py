@@ -189,6 +189,8 @@ def bias_variance_curve(factory, complexities, X_train, y_train, X_test, y_test,
     ``complexities`` must be strictly increasing numbers (polynomial degree, tree depth,
     hidden width, 1 / regularisation strength, ...). Each complexity uses the same bootstrap
     draws (the same ``random_seed``), so the curves differ only by the learner.
+
+    Past the U, for learners that can interpolate, see :func:`deepgrad.lab.double_descent`.
     """
     if not callable(factory):
         raise TypeError(f"bias_variance_curve: factory must be callable (complexity -> "

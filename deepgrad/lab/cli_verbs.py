@@ -75,10 +75,28 @@ def bias_variance(out, quick=False, seed=0):
         print(f"degree {d:2d}: expected loss {e:8.4f} = bias^2 {b:8.4f} + variance {v:8.4f}")
     path = os.path.join(out, "bias_variance.png")
     curve.plot(path, xlabel="polynomial degree")
-    return [path]
+    return [path, _double_descent(out, quick, seed)]
+
+
+def _double_descent(out, quick, seed):
+    """Past the U: random ReLU features on MNIST-1D, peak at width = n, then down again."""
+    from .double_descent import double_descent  # noqa: PLC0415
+    data = load_mnist1d()
+    n = 40 if quick else 200
+    widths = [n // 4, n // 2, n, 2 * n, 8 * n] if quick else \
+        [10, 25, 50, 100, 150, 180, 200, 220, 250, 300, 400, 800, 1600, 3200]
+    result = double_descent(data["x"], data["y"], data["x_test"], data["y_test"], widths,
+                            n_train=n, n_seeds=2 if quick else 10, random_seed=seed)
+    print(f"double descent, {n} training samples (MNIST-1D), min-norm least squares on "
+          f"random ReLU features:")
+    print(result.table())
+    path = os.path.join(out, "double_descent.png")
+    result.plot(path)
+    return path
 
 
 def curves(out, quick=False, seed=0):
+    from sklearn.base import clone as _clone  # noqa: PLC0415 - deepgrad.sklearn needs it
     from ..model_selection import learning_curve, validation_curve  # noqa: PLC0415
     from ..sklearn import MLPClassifier  # noqa: PLC0415
     from ._common import pyplot  # noqa: PLC0415
@@ -86,16 +104,30 @@ def curves(out, quick=False, seed=0):
     n, folds = (120, 2) if quick else (1500, 3)
     X, y = data["x"][:n].astype(np.float32), data["y"][:n]
     net = MLPClassifier(hidden_layer_sizes=(16,) if quick else (256,), max_iter=3 if quick
-                        else 100, learning_rate_init=3e-3, random_state=seed, alpha=1e-4)
-    sizes, train, test = learning_curve(net, X, y, cv=folds,
+                        else 50, learning_rate_init=1e-2, random_state=seed, alpha=1e-4)
+    # One small fit here first: its one-off costs (loading the compiled kernels) are then
+    # inherited by the forked workers instead of being paid again in each of them.
+    _clone(net).set_params(max_iter=1).fit(X[:folds * 10], y[:folds * 10])
+    # The fits are independent: one worker process per core (n_jobs=-1) runs them side by
+    # side, with the same numbers as one after another (--quick's fits are too small to
+    # pay for starting processes).
+    jobs = None if quick else -1
+    sizes, train, test = learning_curve(net, X, y, cv=folds, n_jobs=jobs,
                                         train_sizes=np.linspace(0.1, 1, 2 if quick else 6))
+    # The learning curve's last point is the net as configured (alpha=1e-4, no dropout) on
+    # each fold's whole training part (the stratified folds here are all the same size): the
+    # first point of both sweeps below. Reuse its scores instead of fitting it twice more.
+    assert sizes[-1] == n - n // folds
+    base = (train[-1:], test[-1:])
     sweeps = {"alpha": np.array([1e-4, 1e-1]) if quick else np.logspace(-4, 1, 6),
               "dropout": np.array([0.0, 0.5]) if quick else np.array([0.0, 0.2, 0.4, 0.6])}
     panels = [("training examples", sizes, train, test, "learning curve (MLP, MNIST-1D)")]
     for name, values in sweeps.items():
-        v_train, v_test = validation_curve(net, X, y, param_name=name, param_range=values,
-                                           cv=folds)
-        panels.append((name, values, v_train, v_test, f"validation curve: {name}"))
+        assert values[0] == net.get_params()[name]
+        v_train, v_test = validation_curve(net, X, y, param_name=name, param_range=values[1:],
+                                           cv=folds, n_jobs=jobs)
+        panels.append((name, values, np.vstack([base[0], v_train]),
+                       np.vstack([base[1], v_test]), f"validation curve: {name}"))
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
     for ax, (label, xs, tr, te, title) in zip(axes, panels):

@@ -12,11 +12,19 @@ defaults are the same (5-fold, stratified for a classifier's class labels; ``sco
 when ``scoring`` is None), train sizes are translated by the same rule (fractions of the
 first fold's training size, truncated, clipped to [1, n], duplicates removed with a
 RuntimeWarning), and ``shuffle`` permutes each training fold with ``RandomState``'s draws in
-scikit-learn's order. Work runs in this process, one fit after another (``n_jobs``,
-``pre_dispatch`` and ``verbose`` are accepted for compatibility and ignored).
+scikit-learn's order.
+
+``n_jobs`` has scikit-learn's meaning (None or 1: one fit after another in this process;
+k > 1: k worker processes; -1: one per CPU) and never changes the numbers: every fit is the
+same independent job, only run elsewhere. Workers use one BLAS thread each (as joblib's do),
+so k workers do not fight over the cores; a failed fit's warning is printed by its worker.
+``pre_dispatch`` and ``verbose`` are accepted for compatibility and ignored.
 """
+import concurrent.futures as cf
 import copy
 import numbers
+import os
+import pickle
 import time
 import warnings
 
@@ -76,12 +84,17 @@ def _check_estimator(estimator, who):
                         f"got {type(estimator).__name__}")
 
 
+def _score_method(estimator, X, y):
+    """scoring=None: the estimator's own ``score`` (a named function, so workers can get it)."""
+    return estimator.score(X, y)
+
+
 def _scorer(estimator, scoring, who):
     if scoring is None:
         if not hasattr(estimator, "score"):
             raise TypeError(f"{who}: scoring=None needs an estimator with a score method; "
                             f"{type(estimator).__name__} has none (pass scoring=...)")
-        return lambda est, X, y: est.score(X, y)
+        return _score_method
     if isinstance(scoring, str):
         try:
             from sklearn.metrics import get_scorer as sk_get_scorer  # noqa: PLC0415
@@ -136,6 +149,47 @@ def _fit_and_score(estimator, X, y, train, test, scorer, fit_params, error_score
     return float(train_score), float(test_score), fit_time, time.perf_counter() - start
 
 
+def _n_workers(n_jobs, n_tasks, who):
+    """scikit-learn's rule: None -> 1, -1 -> all CPUs, -2 -> all but one, ..."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ValueError(f"{who}: n_jobs must be None or a non-zero int, got {n_jobs!r}")
+    workers = int(n_jobs) if n_jobs > 0 else (os.cpu_count() or 1) + 1 + int(n_jobs)
+    return max(1, min(workers, n_tasks))
+
+
+def _one_blas_thread():
+    """Worker initialiser: one BLAS thread per process (k processes share the k cores)."""
+    try:
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415 - optional
+    except ImportError:
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def _fit_and_score_job(job):
+    return _fit_and_score(*job)
+
+
+def _run_fits(jobs, n_jobs, who):
+    """``_fit_and_score`` of every job (a tuple of its arguments), in order, maybe in worker
+    processes. Jobs that cannot be pickled (a lambda scorer, say) run here, with a warning."""
+    workers = _n_workers(n_jobs, len(jobs), who)
+    if workers > 1:
+        try:
+            pickle.dumps(jobs[0])
+        except (pickle.PicklingError, AttributeError, TypeError) as error:
+            warnings.warn(f"{who}: n_jobs={n_jobs} needs picklable estimator, scoring and "
+                          f"data ({error}); running the fits one after another instead",
+                          RuntimeWarning, stacklevel=3)
+            workers = 1
+    if workers == 1:
+        return [_fit_and_score(*job) for job in jobs]
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread) as pool:
+        return list(pool.map(_fit_and_score_job, jobs))
+
+
 def _translate_train_sizes(train_sizes, n_max):
     sizes = np.asarray(train_sizes)
     if sizes.size == 0:
@@ -176,6 +230,7 @@ def learning_curve(estimator, X, y, *, groups=None, train_sizes=np.linspace(0.1,
         raise ValueError("learning_curve: exploit_incremental_learning=True is not supported "
                          "by deepgrad's learning_curve; every size is fitted from scratch")
     n = _check_data(X, y, who)
+    _n_workers(n_jobs, 1, who)                           # a bad n_jobs fails before any work
     splitter = _check_cv(cv, y, _is_classifier(estimator))
     scorer = _scorer(estimator, scoring, who)
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y, groups)]
@@ -183,9 +238,10 @@ def learning_curve(estimator, X, y, *, groups=None, train_sizes=np.linspace(0.1,
     if shuffle:
         rng = check_random_state(random_state)
         folds = [(rng.permutation(train), test) for train, test in folds]
-    results = [[_fit_and_score(estimator, X, y, train[:size], test, scorer, params,
-                               error_score, n) for size in sizes] for train, test in folds]
-    table = np.array(results, dtype=np.float64)           # (folds, ticks, 4)
+    jobs = [(estimator, X, y, train[:size], test, scorer, params, error_score, n)
+            for train, test in folds for size in sizes]
+    table = np.array(_run_fits(jobs, n_jobs, who), dtype=np.float64)
+    table = table.reshape(len(folds), len(sizes), 4)      # (folds, ticks, 4)
     out = [sizes, table[:, :, 0].T, table[:, :, 1].T]
     if return_times:
         out += [table[:, :, 2].T, table[:, :, 3].T]
@@ -209,16 +265,12 @@ def validation_curve(estimator, X, y, *, param_name, param_range, groups=None, c
     if not values:
         raise ValueError(f"{who}: param_range is empty")
     n = _check_data(X, y, who)
+    _n_workers(n_jobs, 1, who)
     splitter = _check_cv(cv, y, _is_classifier(estimator))
     scorer = _scorer(estimator, scoring, who)
     folds = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y, groups)]
-    results = []
-    for train, test in folds:
-        row = []
-        for value in values:
-            candidate = _clone(estimator).set_params(**{param_name: value})
-            row.append(_fit_and_score(candidate, X, y, train, test, scorer, params,
-                                      error_score, n))
-        results.append(row)
-    table = np.array(results, dtype=np.float64)
+    jobs = [(_clone(estimator).set_params(**{param_name: value}), X, y, train, test, scorer,
+             params, error_score, n) for train, test in folds for value in values]
+    table = np.array(_run_fits(jobs, n_jobs, who), dtype=np.float64)
+    table = table.reshape(len(folds), len(values), 4)     # (folds, values, 4)
     return table[:, :, 0].T, table[:, :, 1].T

@@ -152,6 +152,30 @@ def bias_variance():
     return fig
 
 
+@figure("double-descent")
+def double_descent():
+    from deepgrad.datasets import load_mnist1d
+    from deepgrad.lab import double_descent as sweep
+    d = load_mnist1d()
+    n = 200
+    widths = [10, 25, 50, 100, 150, 180, 200, 220, 250, 300, 400, 800, 1600, 3200]
+    r = sweep(d["x"], d["y"], d["x_test"], d["y_test"], widths, n_train=n, n_seeds=10)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(6.4, 2.6))
+    left.semilogx(widths, r.test_error, marker="o", ms=2, label="test")
+    left.semilogx(widths, r.train_error, marker="o", ms=2, label="train")
+    left.set_title("0-1 error, MNIST-1D, n = 200", fontsize=9)
+    right.loglog(widths, r.test_mse, "k", marker="o", ms=2, label="test MSE")
+    right.loglog(widths, r.bias, label="bias^2")
+    right.loglog(widths, r.variance, label="variance")
+    right.set_title("test MSE = bias^2 + variance", fontsize=9)
+    for ax in (left, right):
+        ax.axvline(n, color="gray", ls=":", lw=1)
+        ax.set_xlabel("width (random ReLU features)", fontsize=7)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6)
+    return fig
+
+
 @figure("regularisation")
 def regularisation():
     fig, ax = new_axes("proximal steps: L1 soft-, L0 hard-threshold")

@@ -16,7 +16,7 @@ def _args(argv):
 
 @pytest.mark.parametrize("verb, files", [
     ("gradcheck", ["gradcheck.png"]),
-    ("bias-variance", ["bias_variance.png"]),
+    ("bias-variance", ["bias_variance.png", "double_descent.png"]),
     ("lr-find", ["lr_find.png"]),
     ("optimizers", ["rosenbrock.png", "rosenbrock.gif", "gd_variants.png"]),
     ("diagnose", ["init_tanh.png", "init_relu.png", "gradient_norms.png", "activations.png"]),
@@ -38,6 +38,22 @@ def test_default_out_folder_and_unknown_verb(tmp_path, monkeypatch):
     assert (tmp_path / "runs" / "lab" / "bias-variance" / "bias_variance.png").exists()
     with pytest.raises(SystemExit):
         _args(["nonsense"])
+
+
+def test_threads_option_is_checked_and_restored(tmp_path, capsys):
+    from deepgrad import get_num_threads
+    before = get_num_threads()
+    assert run_lab(_args(["gradcheck", "--quick", "--threads", "0"])) == 2
+    assert "--threads must be >= 1, got 0" in capsys.readouterr().err
+    assert run_lab(_args(["gradcheck", "--quick", "--threads", "1", "--out",
+                          str(tmp_path)])) == 0
+    assert get_num_threads() == before
+
+
+def test_tune_gets_every_argument_after_the_verb():
+    for argv in (["--quick", "--method", "random"], ["--help"], [], ["random", "--quick"]):
+        args = _args(["tune"] + argv)
+        assert args.lab_verb == "tune" and args.tune_args == argv
 
 
 def test_tune_hook_hands_over_or_says_why(capsys):

@@ -102,3 +102,25 @@ def test_bad_input():
         learning_curve(Ridge(), X, y[:5])
     with pytest.raises(ValueError, match="param_range is empty"):
         validation_curve(Ridge(), X, y, param_name="alpha", param_range=[])
+
+
+def test_n_jobs_runs_the_same_fits_in_worker_processes():
+    X, y = _data()
+    est = DecisionTreeClassifier(max_depth=3, random_state=0)
+    depths = [1, 2, 4]
+    one = learning_curve(est, X, y, cv=3, train_sizes=[0.3, 1.0], return_times=True)
+    two = learning_curve(est, X, y, cv=3, train_sizes=[0.3, 1.0], return_times=True, n_jobs=2)
+    _same(two[:3], one[:3])
+    _same(two[:3], sk.learning_curve(est, X, y, cv=3, train_sizes=[0.3, 1.0]))
+    _same(validation_curve(est, X, y, param_name="max_depth", param_range=depths, cv=3,
+                           n_jobs=-1),
+          sk.validation_curve(est, X, y, param_name="max_depth", param_range=depths, cv=3))
+    with pytest.warns(RuntimeWarning, match="one after another"):    # a lambda cannot travel
+        lam = learning_curve(est, X, y, cv=3, train_sizes=[1.0], n_jobs=2,
+                             scoring=lambda e, X, y: e.score(X, y))
+    _same(lam, learning_curve(est, X, y, cv=3, train_sizes=[1.0]))
+    for bad in (0, 1.5, "2"):
+        with pytest.raises(ValueError, match="n_jobs"):
+            learning_curve(est, X, y, cv=3, n_jobs=bad)
+        with pytest.raises(ValueError, match="n_jobs"):
+            validation_curve(est, X, y, param_name="max_depth", param_range=[1], n_jobs=bad)
