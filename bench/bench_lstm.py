@@ -12,7 +12,9 @@ LSTM layer is one graph node (``nn/functional/_rnn_layer.py`` with the fast LSTM
 Forward ~40 %: the 50 per-step GEMMs W_hh h^T (~55 % of it) and ~9 elementwise calls
 per step. Backward ~55 %: 50 per-step GEMMs W_hh^T da (~25 %), ~14 elementwise calls
 per step, the weight-gradient GEMMs over all steps (~20 %) and one layout copy of the
-gate gradients. torch does the same FLOPs with faster small GEMMs (oneDNN/MKL) and fused
+gate gradients. With numba each step's elementwise lines are one compiled loop forward and
+one backward (``_fast_kernels.py``): ~3.5 and ~5 us per step on hot (128, 32) blocks (one
+thread, CPU time), against ~17 and ~37 us for the NumPy lines. torch does the same FLOPs with faster small GEMMs (oneDNN/MKL) and fused
 elementwise kernels; the hand-written NumPy step is the floor with plain NumPy.
 """
 import os

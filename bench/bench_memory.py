@@ -12,9 +12,11 @@ process (interleaved over ``--runs``), and reports
   the library's own footprint can be told apart from what training adds;
 * ``training``: ``peak - import``.
 
-deepgrad runs twice: as installed (its compiled loops load numba on first use, ReLU's
-gradient among them) and with ``DEEPGRAD_FUSED=0`` (NumPy only), to tell numba's own
-footprint from deepgrad's.
+deepgrad runs twice: as installed (its compiled loops load numba on first use; in this
+run the SGD update's fused loop does, ReLU's gradient never loads it by itself) and with
+``DEEPGRAD_FUSED=0`` (NumPy only), to tell numba's own footprint from deepgrad's: ~65 MiB
+for ``import numba``, ~65 MiB more at the first compiled call (LLVM), whether the machine
+code comes from numba's disk cache or is compiled.
 
 The NumPy contender is the hand-derived forward/backward a careful user would write: the
 practical floor. Saved activations that outlive their use, gradients kept as extra copies
@@ -28,7 +30,7 @@ import sys
 
 HERE = os.path.abspath(__file__)
 # "deepgrad-numpy": deepgrad with its compiled loops off (DEEPGRAD_FUSED=0), so numba is never
-# imported: numba and LLVM alone make ~90 MiB of resident memory once loaded
+# imported: numba and LLVM alone make ~130 MiB of resident memory once loaded
 CONTENDERS = ("deepgrad", "deepgrad-numpy", "torch", "numpy")
 SIZES = (784, 512, 256, 10)
 BATCH, N_BATCHES, LR = 128, 8, 0.01

@@ -1,4 +1,4 @@
-"""Compiled loops for convolutions, pooling, ReLU's gradient and the LSTM cell (deepgrad[fast]).
+"""Compiled loops: convolutions, pooling, ReLU's gradient, the LSTM and GRU cells (deepgrad[fast]).
 
 The NumPy code in ``_conv_ops.py``, ``_pool_ops.py`` and ``_lstm_kernel.py`` makes one
 ufunc call per kernel tap or per line of the cell's maths: a tap of an NCHW array is a
@@ -25,7 +25,7 @@ the same order, so both paths give the same numbers (tests/nn/test_fast_kernels.
   ``view += g * (idx == k)``), so overlapping windows sum in the same order;
 * col2im adds the taps of each input element in the order (a, b) of the NumPy loop;
 * ReLU's gradient is ``g * 1`` or ``g * 0`` as the NumPy path's float mask gives;
-* the LSTM cell's lines are written with NumPy's operands and order, e.g.
+* the LSTM and GRU cells' lines are written with NumPy's operands and order, e.g.
   ``f * c + i * g`` and ``((1 - t * t) * o) * dh``.
 
 Switch: ``ENABLED`` (from the environment variable ``DEEPGRAD_FUSED``, ``0`` turns every
@@ -35,6 +35,7 @@ float32/float64 only (``usable``); CuPy arrays always take the NumPy-style path.
 """
 import importlib.util
 import os
+import sys
 import threading
 import warnings
 
@@ -45,6 +46,16 @@ ENABLED = os.environ.get("DEEPGRAD_FUSED", "1") != "0"
 _compiled = {}       # name -> compiled function
 _failed = set()      # names that could not be compiled (or numba is absent: "*")
 _lock = threading.Lock()
+
+# Loops that never load numba themselves: they run compiled only once numba is in the process
+# (a convolution's or pooling's loops, the optimisers' fused updates or the program loaded
+# it). Loading numba costs ~65 MiB of resident memory, its first compiled call ~65 MiB more
+# (LLVM), and ~1 s. ReLU's gradient is 2.4x faster compiled (one thread, CPU time: 10 against
+# 24 us on 128 x 256, 18 against 43 us on 128 x 512), but in an MLP 784-512-256-10 at batch
+# 128 that is ~40 us of a step of several ms: it never pays for numba on its own, and took the
+# MLP run's peak memory from 1.16x hand-written NumPy's to 3.9x. In a CNN the pooling loops
+# have loaded numba before the first backward, and ReLU's large feature maps use it.
+LOAD_ONLY_WITH_OTHERS = frozenset({"relu_backward"})
 
 
 def usable(*arrays):
@@ -63,6 +74,8 @@ def kernel(name):
     fn = _compiled.get(name)
     if fn is not None:
         return fn
+    if name in LOAD_ONLY_WITH_OTHERS and "numba" not in sys.modules:
+        return None
     with _lock:
         if name in _compiled or name in _failed or "*" in _failed:
             return _compiled.get(name)
@@ -240,46 +253,74 @@ def rows_to_nchw_loop(y, bias, out):
 # --- the LSTM cell (``_lstm_kernel.py``): its elementwise lines, one call per step --------
 # tanh stays NumPy's (its vectorised tanh is ~30x faster than the compiled scalar one);
 # everything between two tanh calls or two GEMMs is one loop.
+#
+# Both loops run over the flat (H N) elements of C-contiguous (H, N) blocks, the four gates
+# of element k at k, m + k, 2m + k, 3m + k (m = H N), with the gate constants of
+# ``_lstm_kernel._scales`` written in (s = 1/2, offset 1/2, e = 0 for i, f, o; s = 1,
+# offset 0, e = 1 for g). One flat loop with constants is what the compiler vectorises:
+# the earlier version, a loop over rows with the constants read from (4H, 1) columns,
+# stayed scalar: 50-76 us per backward step on hot (128, 32) blocks (one thread, CPU time)
+# against ~5 us now and ~37 us for the 14 NumPy calls, so it was slower than NumPy's.
+# The multiplications by 1 and additions of 0 are kept: they are the NumPy path's
+# operations (x + 0 turns -0 into +0), so both paths give the same bits.
 
-def lstm_cell_loop(a, scale, offset, c, c_new):
-    """a (4H, N) holds tanh of the scaled pre-activations: a = a * scale + offset gives the
-    gates [i; f; g; o] in place, then c_new = f * c + i * g (NumPy's order of operations)."""
-    n, batch = c.shape
-    for r in range(4 * n):
-        s, o = scale[r, 0], offset[r, 0]
-        for col in range(batch):
-            a[r, col] = a[r, col] * s + o
-    for r in range(n):
-        for col in range(batch):
-            c_new[r, col] = a[n + r, col] * c[r, col] + a[r, col] * a[2 * n + r, col]
+def lstm_cell_loop(a, c, c_new):
+    """a (4H, N) holds tanh of the scaled pre-activations: a = a * s + offset gives the
+    gates [i; f; g; o] in place, then c_new = f * c + i * g (NumPy's order of operations).
+    All three C-contiguous."""
+    m = c.size
+    af, cf, cnf = a.ravel(), c.ravel(), c_new.ravel()
+    half, one, zero = a.dtype.type(0.5), a.dtype.type(1), a.dtype.type(0)
+    for k in range(m):
+        i = af[k] * half + half
+        f = af[m + k] * half + half
+        g = af[2 * m + k] * one + zero
+        o = af[3 * m + k] * half + half
+        af[k], af[m + k], af[2 * m + k], af[3 * m + k] = i, f, g, o
+        cnf[k] = f * cf[k] + i * g
 
 
-def lstm_cell_back_loop(a, tc, c_prev, dh, gy_t, has_gy, dc, da, e):
-    """One step of LSTM backpropagation through time, elementwise part, in place:
-    dh += gy_t (if has_gy); dc += dh o (1 - tanh(c)^2); the four gate gradients
-    (dc g, dc c_prev, dc i, dh tanh(c)) times (a + e)(1 - a); then dc *= f.
-    All operands row-major (H, N) / (4H, N): the inner loop runs over contiguous columns."""
-    n, batch = dh.shape
+def lstm_cell_back_loop(a, tc, c_prev, dh, gy_t, has_gy, dc, da):
+    """One step of LSTM backpropagation through time, elementwise part:
+    dh + gy_t (if has_gy); dc += dh o (1 - tanh(c)^2); the four gate gradients
+    (dc g, dc c_prev, dc i, dh tanh(c)) times (a + e)(1 - a) into da; then dc *= f in
+    place. dh is only read (the caller overwrites it with W_hh^T da). All C-contiguous."""
+    m = dh.size
+    af, tcf, cpf, dhf, dcf, daf = a.ravel(), tc.ravel(), c_prev.ravel(), dh.ravel(), \
+        dc.ravel(), da.ravel()
+    gyf = gy_t.ravel()
+    one, zero = dh.dtype.type(1), dh.dtype.type(0)
+    for k in range(m):
+        dhv = dhf[k] + gyf[k] if has_gy else dhf[k]
+        i, f, g, o = af[k], af[m + k], af[2 * m + k], af[3 * m + k]
+        t = tcf[k]
+        dcv = dcf[k] + (one - t * t) * o * dhv
+        daf[k] = dcv * g * ((i + zero) * (one - i))
+        daf[m + k] = dcv * cpf[k] * ((f + zero) * (one - f))
+        daf[2 * m + k] = dcv * i * ((g + one) * (one - g))
+        daf[3 * m + k] = dhv * t * ((o + zero) * (one - o))
+        dcf[k] = dcv * f
+
+
+# --- the GRU cell's backward step (``_rnn_layer.py``): ~20 NumPy calls as one loop --------
+
+def gru_cell_back_loop(dh, gy_t, has_gy, r, z, n, hn, h, dxp, dhp, direct):
+    """One step of GRU backpropagation through time, elementwise part, rows (N, H):
+    d = dh + gy_t (if has_gy); dan = d (1 - z)(1 - n^2); dar = dan hn r (1 - r);
+    daz = d (h - n) z (1 - z); dxp = [dar, daz, dan], dhp = [dar, daz, dan r] (N, 3H),
+    direct = d z. The operations and their order of ``rnn.gru_step_back``."""
+    rows, k = dh.shape
     one = dh.dtype.type(1)
-    for r in range(n):
-        ei, ef, eg, eo = e[r, 0], e[n + r, 0], e[2 * n + r, 0], e[3 * n + r, 0]
-        a_i, a_f, a_g, a_o = a[r], a[n + r], a[2 * n + r], a[3 * n + r]
-        d_i, d_f, d_g, d_o = da[r], da[n + r], da[2 * n + r], da[3 * n + r]
-        dh_r, dc_r, tc_r, cp_r = dh[r], dc[r], tc[r], c_prev[r]
-        if has_gy:
-            gy_r = gy_t[r]
-            for col in range(batch):
-                dh_r[col] = dh_r[col] + gy_r[col]
-        for col in range(batch):
-            dhv = dh_r[col]
-            i, f, g, o = a_i[col], a_f[col], a_g[col], a_o[col]
-            t = tc_r[col]
-            dcv = dc_r[col] + (one - t * t) * o * dhv
-            d_i[col] = dcv * g * ((i + ei) * (one - i))
-            d_f[col] = dcv * cp_r[col] * ((f + ef) * (one - f))
-            d_g[col] = dcv * i * ((g + eg) * (one - g))
-            d_o[col] = dhv * t * ((o + eo) * (one - o))
-            dc_r[col] = dcv * f
+    for i in range(rows):
+        for j in range(k):
+            d = dh[i, j] + gy_t[i, j] if has_gy else dh[i, j]
+            rv, zv, nv = r[i, j], z[i, j], n[i, j]
+            dan = d * (one - zv) * (one - nv * nv)
+            dar = dan * hn[i, j] * rv * (one - rv)
+            daz = d * (h[i, j] - nv) * zv * (one - zv)
+            dxp[i, j], dxp[i, k + j], dxp[i, 2 * k + j] = dar, daz, dan
+            dhp[i, j], dhp[i, k + j], dhp[i, 2 * k + j] = dar, daz, dan * rv
+            direct[i, j] = d * zv
 
 
 _LOOPS = {name[:-5]: fn for name, fn in dict(globals()).items() if name.endswith("_loop")}

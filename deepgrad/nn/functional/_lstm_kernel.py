@@ -54,13 +54,16 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b, reverse):
     tcs, hs = np.empty_like(cs), np.empty_like(cs)
     h, c = h0.T, c0.T
     # compiled (deepgrad[fast]): the lines between the two tanh calls as one loop
-    cell = fast.usable(xp, w_hh)
+    cell = fast.usable(xp, w_hh, c0)
+    if cell:
+        c = np.ascontiguousarray(c)                       # the loop reads flat C-order blocks
+    wh = np.empty_like(xp[0])                             # W_hh h^T of the step
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
         a = acts[t]
-        a += w @ h                                        # a^T = xp^T + W_hh h^T
+        a += np.matmul(w, h, out=wh)                      # a^T = xp^T + W_hh h^T
         np.tanh(a, out=a)
         c_new = cs[t]
-        if not (cell and fast.run("lstm_cell", a, s, offset, c, c_new)):
+        if not (cell and fast.run("lstm_cell", a, c, c_new)):
             a *= s
             a += offset                                   # a = [i; f; g; o]
             np.multiply(a[n:2 * n], c, out=c_new)         # f * c
@@ -88,7 +91,7 @@ def lstm_backward(saved, x, w_ih, w_hh, gy, gh, gc, needs):
     prev = 1 if reverse else -1                           # where the previous state lives
     deriv = np.empty_like(acts[0])
     dw_ih = dw_hh = None
-    cell_back = fast.usable(acts, w_hh)
+    cell_back = fast.usable(acts, w_hh, c0)
     if cell_back:  # compiled: the step's elementwise lines as one loop, in place
         dh, dc = np.array(dh, order="C"), np.array(dc, order="C")  # never the caller's
         # every operand row-major (H, N), so that the loop's inner runs are contiguous
@@ -99,7 +102,7 @@ def lstm_backward(saved, x, w_ih, w_hh, gy, gh, gc, needs):
         if cell_back and fast.run("lstm_cell_back", acts[t], tcs[t],
                                   c0_t if t == first else cs[t + prev], dh,
                                   no_gy if gy is None else gy_t[t], gy is not None, dc,
-                                  da_all[t], e):
+                                  da_all[t]):
             np.matmul(w_t, da_all[t], out=dh)             # dh is our own buffer here
             continue
         if gy is not None:
