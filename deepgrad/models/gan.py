@@ -238,6 +238,15 @@ class ACGAN(ConditionalGAN):
     ``aux_weight`` (>= 0, default 1) and ``classify_fakes`` (default True, the paper's loss;
     False drops CE(c(G(z, y)), y) from D's loss, so D's classifier learns from real data
     only). The losses report ``d_accuracy``: the classifier's accuracy on the real batch.
+
+    The generator decides how recognisable the classes are. On MNIST-1D
+    (``bench/models_gan.py``: 100 samples per class judged by a separately trained CNN) an
+    MLP generator fed cat[z, one_hot(y)] reached 72 % after 100 epochs, with classes 0 and 1
+    at 6 % and 25 % though the judge recognises their real signals at 100 % and 75 %; a 1-D
+    convolutional generator that receives the one-hot label as extra channels before every
+    layer reached 87 % (mean of two seeds) after 40 epochs with ``classify_fakes=False``;
+    with the paper's ``classify_fakes=True`` the same run gave 72 % after 30 epochs (87 %
+    without), as D then also learns the classes of G's own samples.
     """
 
     def __init__(self, generator, discriminator, latent_dim, n_classes, latent_shape=None,

@@ -15,7 +15,7 @@ from .autoencoder import Autoencoder, DenoisingAutoencoder
 from .classic import MLP, CharRNN, LeNet5, SimpleCNN
 from .dbn import DBN
 from .dcgan import DCGANDiscriminator, DCGANGenerator
-from .gan import GAN, WGAN, WGANGP, ConditionalGAN
+from .gan import ACGAN, GAN, WGAN, WGANGP, ConditionalGAN
 from .rbm import RBM, GaussianBernoulliRBM
 from .rbm_estimator import BernoulliRBM
 from .sparse_autoencoder import ContractiveAutoencoder, SparseAutoencoder
@@ -44,6 +44,7 @@ REGISTRY = {
     "dbn": DBN,
     "gan": GAN,
     "conditional_gan": ConditionalGAN,
+    "acgan": ACGAN,
     "wgan": WGAN,
     "wgan_gp": WGANGP,
     "dcgan_generator": DCGANGenerator,

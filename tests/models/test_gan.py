@@ -300,16 +300,82 @@ def test_bad_input_is_refused_clearly():
         GANTrainer(gan, generator_optimizer=optim.SGD(gan.parameters(), 0.1))
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="target not reached yet: bench/models_gan.py measured "
-                   "72 % (AC-GAN, 100 epochs, seed 0; classes 0 and 1 at 6 % and 25 %)")
-def test_conditional_gan_on_mnist1d_fools_a_separate_cnn_classifier():
+def _bench():
     import importlib.util
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     spec = importlib.util.spec_from_file_location("models_gan",
                                                   os.path.join(root, "bench", "models_gan.py"))
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    res = bench.run(epochs=100, wgan_epochs=0, kinds=("acgan",), log=lambda *a: None)
-    assert res["classifier_test_accuracy"] > 0.85
-    assert res["acgan_accuracy"] >= 0.80, res["acgan_per_class"]
+    return bench
+
+
+class _AlwaysClass(nn.Module):
+    """A judge that calls every signal class ``c``: the bench's figure is then 1/10 exactly."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+
+    def forward(self, x):
+        return deepgrad.tensor(np.eye(10, dtype=np.float32)[np.full(x.shape[0], self.c)])
+
+
+def test_bench_conditional_gan_mechanics_on_a_tiny_set(monkeypatch):
+    """The bench's pipeline, small: the conv generator conditions on the label, one AC-GAN
+    epoch runs, and the judge's figure is the hit rate (a constant judge gives 1/10)."""
+    from deepgrad.nn.functional import _fast_kernels
+    monkeypatch.setattr(_fast_kernels, "ENABLED", False)   # no one-off numba load (~5 s)
+    bench = _bench()
+    deepgrad.manual_seed(0)
+    G = bench.ConvGenerator(latent_dim=4, n_classes=10, width=8).eval()
+    z = deepgrad.randn(1, 4).expand(10, 4)
+    codes = deepgrad.tensor(np.eye(10, dtype=np.float32))
+    out = G(deepgrad.cat([z, codes], 1))
+    assert tuple(out.shape) == (10, 40)
+    assert np.ptp(out.detach().numpy(), axis=0).max() > 0      # same z, other label: other signal
+    with deepgrad.no_grad():
+        G.project[0].weight[:, 4:] = 0          # the input layer now ignores the label ...
+    out = G(deepgrad.cat([z, codes], 1)).detach().numpy()
+    assert np.ptp(out, axis=0).max() > 1e-3     # ... and the later layers still see it
+    with pytest.raises(ValueError, match="multiple of 4 .*got 42"):
+        bench.ConvGenerator(length=42)
+    rng = np.random.default_rng(0)
+    data = {"x": rng.normal(size=(20, 40)).astype(np.float32), "y": np.arange(20) % 10}
+    res = bench.conditional_gan(data, _AlwaysClass(3), epochs=1, kind="acgan", seed=0,
+                                log=lambda *a: None, per_class=4)
+    assert res["acgan_accuracy"] == pytest.approx(0.1)
+    assert res["acgan_per_class"] == [0.0] * 3 + [1.0] + [0.0] * 6
+    assert len(res["acgan_history"]["d_loss"]) == 1
+    with pytest.raises(ValueError, match="at least one seed"):
+        bench.run(seeds=())
+
+
+def test_registry_builds_every_gan_family_by_name():
+    from deepgrad import models
+    for name in ("gan", "conditional_gan", "acgan", "wgan", "wgan_gp", "dcgan_generator",
+                 "dcgan_discriminator"):
+        assert name in models.names()
+    gan = models.get("ACGAN", generator=_mlp(4 + 2, 2), discriminator=_mlp(2, 3), latent_dim=4,
+                     n_classes=2, aux_weight=0.5)
+    assert isinstance(gan, ACGAN) and gan.aux_weight == 0.5 and gan.n_classes == 2
+    assert isinstance(models.get("wgan-gp", generator=_mlp(4, 2), discriminator=_mlp(2, 1),
+                                 latent_dim=4), WGANGP)
+
+
+@pytest.mark.slow
+def test_conditional_gan_on_mnist1d_fools_a_separate_cnn_classifier():
+    """Issue 11: AC-GAN samples (100 per class) are classified as their label by a separately
+    trained CNN >= 80 % of the time, averaged over two seeds (judge retrained per seed).
+    bench/models_gan.py measured 0.866 (seeds 0 and 1: 0.886, 0.846) with 40 epochs; each
+    GAN took 262 s to 582 s on a loaded 2-core machine; this test took 369 s in all at a
+    load average of 1-3."""
+    threads = deepgrad.get_num_threads()
+    deepgrad.set_num_threads(1)        # as the bench runs: two threads made small GEMMs slower
+    try:
+        res = _bench().run(epochs=40, wgan_epochs=0, seeds=(0, 1), kinds=("acgan",),
+                           log=lambda *a: None)
+    finally:
+        deepgrad.set_num_threads(threads)
+    assert min(res["classifier_test_accuracies"]) > 0.85
+    assert res["acgan_accuracy"] >= 0.80, (res["acgan_accuracies"], res["acgan_per_class"])
