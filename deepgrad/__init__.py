@@ -11,6 +11,8 @@ from .dtypes import (bool_ as bool, double, float, float16, float32, float64, ge
 from .dtypes import dtype, promote_types
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor, is_tensor
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                             memory_format, preserve_format)
 
 # the op families (loaded after Tensor: they build on it)
 from .ops import (arithmetic, compare, convert, elementwise, index, inplace, linalg, reduce,  # noqa: E402,F401,I001
@@ -105,10 +107,10 @@ from .flags import (are_deterministic_algorithms_enabled, get_deterministic_debu
 from math import e, inf, nan, pi  # noqa: E402 - torch.pi and friends are Python floats
 newaxis = None
 from .backend import cuda_is_available  # noqa: E402
-from .serialization import load, save  # noqa: E402
+# load and save (and serialization's tempfile, shutil, bz2, lzma) load on first use: __getattr__
 
 
-from . import accelerator, amp, backends, cuda  # noqa: E402 - torch's small device modules
+from . import amp, cuda  # noqa: E402 - torch's small device modules (accelerator, backends: lazy)
 from .amp import autocast, is_autocast_enabled  # noqa: E402
 
 
@@ -126,7 +128,7 @@ __version__ = "0.1.0"
 
 # the PyTorch-style namespaces, available after `import deepgrad` as after `import torch`
 from . import nn, optim, utils  # noqa: E402,F401
-from . import distributed  # noqa: E402,F401 - mpi4py is imported only when a group starts
+# deepgrad.distributed and deepgrad.distributions load on first use too (see __getattr__)
 # torch also exposes these nn.functional entry points at the top level (same positional args)
 from .nn.functional import (adaptive_avg_pool1d, alpha_dropout, avg_pool1d, bilinear,  # noqa: E402,F401
                             celu, celu_, channel_shuffle, conv1d, conv2d, conv_transpose1d,
@@ -135,14 +137,27 @@ from .nn.functional import (adaptive_avg_pool1d, alpha_dropout, avg_pool1d, bili
                             native_channel_shuffle, pairwise_distance, pdist, pixel_shuffle,
                             pixel_unshuffle, prelu, relu_, rms_norm, rrelu, rrelu_, selu, selu_,
                             threshold, threshold_)
-from . import distributions  # noqa: E402,F401 - Normal, Uniform, Bernoulli, Categorical, kl
+
+
+# Loaded on first use (``deepgrad.onnx``, ``from deepgrad import save`` work as usual): parts
+# that most training programs never touch. Every module imported at start-up stays resident
+# (about 70 KiB each), and the peak memory of a small training run is mostly the libraries'.
+_LAZY_MODULES = ("onnx", "distributed", "distributions",  # ONNX's exporter tables are large
+                 "serialization", "accelerator", "backends")
+_LAZY_NAMES = {"load": "serialization", "save": "serialization"}
 
 
 def __getattr__(name):
-    """``deepgrad.onnx`` loads on first use (as ``torch.onnx``): its exporter tables are large
-    and most programs never export."""
-    if name == "onnx":
-        import importlib  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
 
-        return importlib.import_module(".onnx", __name__)
+    if name in _LAZY_MODULES:  # importing a submodule also makes it an attribute here
+        return importlib.import_module("." + name, __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
+        globals()[name] = value  # once: later lookups find it without __getattr__
+        return value
     raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))

@@ -130,8 +130,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     return _full(size, 1, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _full(size, 0, dtype, device, requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, memory_format=None):
+    out = _full(size, 0, dtype, device, requires_grad)
+    return out if memory_format is None else _in_format(out, None, memory_format)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -145,23 +146,48 @@ def _like(t, dtype, device):
     return (dtype if dtype is not None else t.dtype), (device if device is not None else t.device)
 
 
-def zeros_like(t, dtype=None, device=None, requires_grad=False):
+def _in_format(out, like, memory_format):
+    """``out`` (fresh, row-major) stored in ``memory_format``; ``preserve_format`` keeps
+    ``like``'s layout, as torch's does. Not given: row-major (torch's default is
+    preserve_format; deepgrad's own callers, gradcheck among them, write into these
+    tensors through flat views, so the default stays row-major)."""
+    if memory_format is None:
+        return out
+    from . import _memory_format as mf  # noqa: PLC0415
+
+    fmt = mf.check_format(memory_format)
+    if fmt is mf.contiguous_format:
+        return out
+    if fmt is mf.preserve_format:
+        if like is None or like._data.flags.c_contiguous:
+            return out
+        strides = mf.preserved_strides(like._data)
+    else:
+        strides = mf.format_strides(out._data.shape, fmt)
+    out._data = mf.relayout(out._data, strides)
+    return out
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype, device = _like(t, dtype, device)
-    return _full(t.shape, 0, dtype, device, requires_grad)
+    return _in_format(_full(t.shape, 0, dtype, device, requires_grad), t,
+                      memory_format)
 
 
-def ones_like(t, dtype=None, device=None, requires_grad=False):
+def ones_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype, device = _like(t, dtype, device)
-    return _full(t.shape, 1, dtype, device, requires_grad)
+    return _in_format(_full(t.shape, 1, dtype, device, requires_grad), t,
+                      memory_format)
 
 
-def empty_like(t, dtype=None, device=None, requires_grad=False):
-    return zeros_like(t, dtype, device, requires_grad)
+def empty_like(t, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return zeros_like(t, dtype, device, requires_grad, memory_format)
 
 
-def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     dtype, device = _like(t, dtype, device)
-    return _full(t.shape, fill_value, dtype, device, requires_grad)
+    return _in_format(_full(t.shape, fill_value, dtype, device, requires_grad), t,
+                      memory_format)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
@@ -239,16 +265,18 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     return _random(values, dtype or dtypes.int64, device, requires_grad)
 
 
-def rand_like(t, generator=None, dtype=None, device=None, requires_grad=False):
+def rand_like(t, generator=None, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
     dtype, device = _like(t, dtype, device)
-    return rand(*t.shape, generator=generator, dtype=dtype, device=device,
-                requires_grad=requires_grad)
+    return _in_format(rand(*t.shape, generator=generator, dtype=dtype, device=device,
+                           requires_grad=requires_grad), t, memory_format)
 
 
-def randn_like(t, generator=None, dtype=None, device=None, requires_grad=False):
+def randn_like(t, generator=None, dtype=None, device=None, requires_grad=False,
+               memory_format=None):
     dtype, device = _like(t, dtype, device)
-    return randn(*t.shape, generator=generator, dtype=dtype, device=device,
-                 requires_grad=requires_grad)
+    return _in_format(randn(*t.shape, generator=generator, dtype=dtype, device=device,
+                            requires_grad=requires_grad), t, memory_format)
 
 
 def randint_like(t, low, high=None, generator=None, dtype=None, device=None):

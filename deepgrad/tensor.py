@@ -22,6 +22,8 @@ from .autograd import grad_mode as _grad_mode
 from .autograd.engine import run_backward as _run_backward
 from .backend import CPU, device, device_of_array, move_array
 from .backend import device as Device  # "device" is also an argument name below
+from . import _memory_format as _mf
+from ._layout import torch_strides as _torch_strides
 from .tensor_methods import TensorMethods
 from .tensor_repr import format_tensor
 
@@ -255,8 +257,11 @@ class Tensor(TensorMethods):
         self._requires_grad = False
         return self
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
-        """Move and/or cast: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False,
+           memory_format=None):
+        """Move and/or cast: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)``;
+        ``memory_format=deepgrad.channels_last`` also stores the result so (a copy unless it
+        already is; the default keeps the layout)."""
         dtype, device = parse_to_args(args, dtype, device)
         from .ops.convert import cast, to_device  # noqa: PLC0415
 
@@ -265,6 +270,14 @@ class Tensor(TensorMethods):
             out = to_device(out, Device(device))
         if dtype is not None and dtypes.to_numpy_dtype(dtype) != out._data.dtype:
             out = cast(out, dtypes.to_numpy_dtype(dtype))
+        if memory_format is not None and memory_format is not _mf.preserve_format:
+            # torch: a copy into the format, unless nothing else changes and the format
+            # is the one x's strides suggest (then x itself, even if not exactly so)
+            fmt = _mf.check_format(memory_format)
+            if out is not self or _mf.suggest_format(self._data) is not fmt:
+                from .ops.memory_format import ToFormat  # noqa: PLC0415
+
+                out = ToFormat.apply(out, fmt=fmt)
         if copy and out is self:
             out = self.clone()
         return out
@@ -304,13 +317,10 @@ class Tensor(TensorMethods):
 
         A row-major (C-contiguous) (2, 3, 4) tensor has strides (12, 4, 1); its transpose
         ``t.transpose(0, 2)`` shares the memory and has (1, 4, 12); an expanded dim has 0.
+        A dim of size 1 is never stepped along; its stride follows torch's conventions
+        (see deepgrad/_layout.py).
         """
-        arr = self._data
-        if arr.size == 0 and arr.base is None:
-            # NumPy may give a fresh empty result zero strides; torch lays it out row-major
-            strides = _row_major_strides(arr.shape)
-        else:
-            strides = tuple(s // arr.itemsize for s in arr.strides)
+        strides = _torch_strides(self._data)  # NumPy's, with torch's choice for size-1 dims
         if dim is None:
             return strides
         if self._data.ndim == 0:
@@ -330,18 +340,26 @@ class Tensor(TensorMethods):
             return 0
         return (_address(self._data) - _address(root)) // self._data.itemsize
 
-    def is_contiguous(self):
+    def is_contiguous(self, memory_format=None):
         """Row-major without gaps; as in torch (and NumPy), dims of size 1 may have any stride
-        and an empty tensor is contiguous."""
-        return bool(self._data.flags.c_contiguous)
+        and an empty tensor is contiguous. ``memory_format=deepgrad.channels_last`` asks
+        instead whether a 4-D tensor is stored as (N, H, W, C) (deepgrad/_memory_format.py)."""
+        if memory_format is None or memory_format is _mf.contiguous_format:
+            return bool(self._data.flags.c_contiguous)
+        return _mf.is_in_format(self._data, _check_layout_format(memory_format, "is_contiguous"))
 
-    def contiguous(self):
-        """This tensor if it is contiguous, else a row-major copy (recorded, like clone)."""
-        if self._data.flags.c_contiguous:
-            return self
-        from .ops.convert import make_contiguous  # noqa: PLC0415
+    def contiguous(self, memory_format=None):
+        """This tensor if it is contiguous (in ``memory_format``, default row-major), else a
+        copy stored so (recorded, like clone)."""
+        if memory_format is None or memory_format is _mf.contiguous_format:
+            if self._data.flags.c_contiguous:
+                return self
+            from .ops.convert import make_contiguous  # noqa: PLC0415
 
-        return make_contiguous(self)
+            return make_contiguous(self)
+        from .ops.memory_format import to_format  # noqa: PLC0415
+
+        return to_format(self, _check_layout_format(memory_format, "contiguous"))
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         return Tensor(data, dtype=dtype or self.dtype, device=device or self._device,
@@ -412,6 +430,12 @@ class Tensor(TensorMethods):
         return _RemovableHandle(self._post_hooks, hook)
 
 
+def _check_layout_format(fmt, what):
+    if fmt is _mf.preserve_format:
+        raise RuntimeError(f"preserve memory format is unsupported by the {what} operator")
+    return _mf.check_format(fmt)
+
+
 class Size(tuple):
     """The shape of a tensor: a tuple, printed like PyTorch's ``torch.Size``."""
 
@@ -432,14 +456,6 @@ class _RemovableHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
-
-
-def _row_major_strides(shape):
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.append(step)
-        step *= max(size, 1)
-    return tuple(reversed(strides))
 
 
 def _address(arr):

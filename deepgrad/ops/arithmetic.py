@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from .. import dtypes
+from .._layout import like_torch
 from .._quiet import quietly
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
@@ -50,7 +51,13 @@ class Add(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a, b):
-        return a + b
+        out = a + b
+        # contiguous operands: NumPy's row-major result is torch's (up to the strides of
+        # size-1 dims of a broadcast result: tests/core/test_layout.py, not worth a check
+        # on every op)
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)  # torch's order for operands in other orders
 
     def backward(self, g):
         a, b = self.inputs
@@ -61,7 +68,10 @@ class Sub(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a, b):
-        return a - b
+        out = a - b
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)
 
     def backward(self, g):
         a, b = self.inputs
@@ -70,7 +80,10 @@ class Sub(ArrayFunction):
 
 class Mul(ArrayFunction):
     def forward(self, a, b):
-        return a * b
+        out = a * b
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)
 
     def backward(self, g):
         a, b = self.inputs
@@ -81,7 +94,10 @@ class Mul(ArrayFunction):
 
 class Div(ArrayFunction):
     def forward(self, a, b):
-        return quietly(operator.truediv, a, b)  # x / 0 = inf, 0 / 0 = nan, silently
+        out = quietly(operator.truediv, a, b)  # x / 0 = inf, 0 / 0 = nan, silently
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)
 
     def backward(self, g):
         a, b = self.inputs
@@ -92,7 +108,10 @@ class Div(ArrayFunction):
 
 class Pow(ArrayFunction):
     def forward(self, a, b):
-        return quietly(operator.pow, a, b)
+        out = quietly(operator.pow, a, b)
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)
 
     def backward(self, g):
         a, b = self.inputs

@@ -1,6 +1,7 @@
 """Comparisons and logical ops: boolean results, never a gradient."""
 import numpy as np
 
+from .._layout import like_torch
 from ..backend import as_array
 from ..tensor import Tensor
 from ._util import constant, operands, wrap_dim
@@ -15,7 +16,11 @@ def _compare(a, b, fn):
         fn = _SWAPPED.get(fn, fn)
     if isinstance(b, Tensor):
         a, b = operands(a, b)
-        return constant(as_array(fn(a._data, b._data)), a)
+        x, y = a._data, b._data
+        out = fn(x, y)
+        if not (x.flags.c_contiguous and y.flags.c_contiguous):
+            out = like_torch(out, x, y)  # operands in other orders: torch's result order
+        return constant(as_array(out), a)
     return constant(as_array(fn(a._data, b)), a)
 
 

@@ -14,6 +14,7 @@ reference to it (``needs_output``) instead of recomputing.
 import numpy as np
 
 from .. import dtypes
+from .._layout import like_torch
 from .._quiet import quiet_begin, quiet_end, quietly
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
@@ -264,7 +265,10 @@ class Maximum(ArrayFunction):
     """max(a, b) elementwise; at ties each input gets half the gradient (PyTorch's rule)."""
 
     def forward(self, a, b):
-        return np.maximum(a, b)
+        out = np.maximum(a, b)
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)  # operands in other orders: torch's result order
 
     def backward(self, g):
         return _split_by(g, self.inputs, np.greater, self.needs_input_grad)
@@ -272,7 +276,10 @@ class Maximum(ArrayFunction):
 
 class Minimum(ArrayFunction):
     def forward(self, a, b):
-        return np.minimum(a, b)
+        out = np.minimum(a, b)
+        if a.flags.c_contiguous and b.flags.c_contiguous:
+            return out
+        return like_torch(out, a, b)
 
     def backward(self, g):
         return _split_by(g, self.inputs, np.less, self.needs_input_grad)

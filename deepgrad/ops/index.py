@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from .._layout import restride, row_major_exact, torch_strides
 from ..autograd.function import ArrayFunction
 from ..backend import is_device_array
 from ..tensor import Tensor
@@ -81,10 +82,42 @@ class GetItem(ArrayFunction):
         if not out.flags.c_contiguous and not _is_basic(index):
             # NumPy may lay an advanced-index result out permuted; torch's is row-major
             out = row_major(out)
+        elif 0 in out.strides and any(i is None for i in index) and _is_basic(index):
+            out = _none_strides(a, out, index)
         return out
 
     def backward(self, g):
         return IndexAddInto.apply(g, shape=self.in_shape, index=self.index)
+
+
+_ALL = slice(None)
+
+
+def _none_strides(a, out, index):
+    """``out`` with torch's strides for the dims None added: torch unsqueezes while it
+    walks the index from the left, so a None's stride is size * stride of the dim it
+    lands before, *before* later slices or ints apply (NumPy gives 0)."""
+    if row_major_exact(a) and all(
+            i is None or i is Ellipsis or i == _ALL for i in index):
+        return a.reshape(out.shape)  # x[None], x[:, None]: a contiguous reshape agrees
+    dims = [[n, s, False] for n, s in zip(a.shape, torch_strides(a))]
+    consumed = sum(1 for i in index if i is not None and i is not Ellipsis)
+    d = 0
+    for i in index:
+        if i is None:
+            dims.insert(d, [1, dims[d][0] * dims[d][1] if d < len(dims) else 1, True])
+            d += 1
+        elif i is Ellipsis:
+            d += a.ndim - consumed
+        elif isinstance(i, slice):
+            d += 1
+        else:
+            del dims[d]
+    strides = [s // out.itemsize for s in out.strides]
+    for k, (_, stride, added) in enumerate(dims):
+        if added:
+            strides[k] = stride
+    return restride(out, out.shape, strides)
 
 
 class IndexAddInto(ArrayFunction):

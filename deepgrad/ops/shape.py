@@ -9,6 +9,7 @@ import numbers
 
 import numpy as np
 
+from .._layout import restride, row_major_exact, torch_strides, view_strides
 from ..autograd.function import ArrayFunction
 from ._util import operands, row_major, wrap_dim
 from . import arithmetic as _arith
@@ -28,10 +29,41 @@ class Reshape(ArrayFunction):
 
     def forward(self, a, shape):
         self.in_shape = a.shape
-        return a.reshape(shape)
+        out = a.reshape(shape)
+        if 1 in shape and out.size and not row_major_exact(a):
+            # torch gives the new size-1 dims strides from their chunk; NumPy differs
+            # (this path only for a non-contiguous input: contiguous ones agree)
+            strides = view_strides(a.shape, torch_strides(a), shape)
+            if strides is not None:
+                return restride(a, shape, strides, out)
+        return out
 
     def backward(self, g):
         return reshape(g, self.in_shape)
+
+
+class Unsqueeze(Reshape):
+    """A new size-1 dim at ``dim``; torch's stride for it is size * stride of the dim
+    after it (1 when last), which NumPy's reshape of a non-contiguous array does not give."""
+
+    def forward(self, a, shape, dim):
+        self.in_shape = a.shape
+        out = a.reshape(shape)
+        if not row_major_exact(a) and out.size:
+            strides = list(torch_strides(a))
+            strides.insert(dim, a.shape[dim] * strides[dim] if dim < a.ndim else 1)
+            return restride(a, shape, strides, out)
+        return out
+
+
+class Squeeze(Reshape):
+    """Drops size-1 dims; torch keeps the other dims' strides as they are."""
+
+    def forward(self, a, shape, dims):
+        self.in_shape = a.shape
+        if row_major_exact(a):
+            return a.reshape(shape)
+        return a[tuple(0 if d in dims else slice(None) for d in range(a.ndim))]
 
 
 class Permute(ArrayFunction):
@@ -50,7 +82,25 @@ class Expand(ArrayFunction):
 
     def forward(self, a, shape):
         self.in_shape = a.shape
-        return np.broadcast_to(a, shape)
+        out = np.broadcast_to(a, shape)
+        lead = len(shape) - a.ndim
+        if 1 in shape and (1 in shape[:lead] or any(
+                n == 1 and shape[lead + i] == 1 for i, n in enumerate(a.shape))):
+            # NumPy gives every size-1 dim stride 0; torch keeps the stride of one that
+            # stays size 1 and gives a new leading one unsqueeze's size * stride
+            strides = list(torch_strides(out))
+            kept = torch_strides(a)
+            for i, n in enumerate(a.shape):
+                if n == 1 and shape[lead + i] == 1:
+                    strides[lead + i] = kept[i]
+            for d in range(lead - 1, -1, -1):
+                if shape[d] == 1:
+                    strides[d] = shape[d + 1] * strides[d + 1] if d + 1 < len(shape) else 1
+            res = restride(a if isinstance(a, np.ndarray) else out, shape, strides, out)
+            if isinstance(res, np.ndarray):
+                res.flags.writeable = False  # as np.broadcast_to's result
+            return res
+        return out
 
     def backward(self, g):
         return _arith.sum_to(g, self.in_shape)
@@ -186,15 +236,19 @@ def unflatten(x, dim, sizes):
 def squeeze(x, dim=None):
     shape = x._data.shape
     if dim is None:
-        return reshape(x, tuple(s for s in shape if s != 1))
-    dims = {wrap_dim(d, x._data.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
-    return reshape(x, tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1)))
+        dims = {i for i, s in enumerate(shape) if s == 1}
+    else:
+        dims = {wrap_dim(d, x._data.ndim)
+                for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        dims = {d for d in dims if shape[d] == 1}
+    new_shape = tuple(s for i, s in enumerate(shape) if i not in dims)
+    return _share_version(Squeeze.apply(x, shape=new_shape, dims=dims), x)
 
 
 def unsqueeze(x, dim):
     d = wrap_dim(dim, x._data.ndim + 1)
     shape = x._data.shape
-    return reshape(x, shape[:d] + (1,) + shape[d:])
+    return _share_version(Unsqueeze.apply(x, shape=shape[:d] + (1,) + shape[d:], dim=d), x)
 
 
 def permute(x, *dims):

@@ -107,9 +107,8 @@ TORCH = {
     **_group('masked tensors: not supported',
              'masked'),
     **_group('memory layout (strides, formats, views by offset): being built by the layout work',
-             'as_strided as_strided_ as_strided_scatter channels_last channels_last_3d '
-             'contiguous_format empty_permuted empty_strided legacy_contiguous_format memory_format '
-             'preserve_format resize_as_ set_default_tensor_type'),
+             'as_strided as_strided_ as_strided_scatter empty_permuted empty_strided '
+             'legacy_contiguous_format resize_as_ set_default_tensor_type'),
     **_group('model hub: downloads torch checkpoints; not supported',
              'hub'),
     **_group('not yet: *_scatter (write into a view, out of place)',

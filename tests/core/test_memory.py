@@ -164,3 +164,36 @@ def test_backward_from_two_outputs_where_one_feeds_the_other_as_torch():
                                        lib.full((3,), 2.0, dtype=lib.float64)])
         grads.append(a.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
+
+
+_START_UP = """
+import sys
+import numpy as np
+import deepgrad
+loaded = set(sys.modules)
+x = deepgrad.tensor(np.random.default_rng(0).standard_normal((128, 512)).astype(np.float32),
+                    requires_grad=True)
+x.relu().sum().backward()  # 65,536 elements: above the compiled loop's size threshold
+print(sorted(m for m in ("deepgrad.onnx", "deepgrad.distributed", "deepgrad.distributions",
+                         "deepgrad.serialization", "tempfile") if m in loaded))
+print("numba" in sys.modules)
+"""
+
+
+def test_start_up_loads_no_rarely_used_parts_and_relu_does_not_load_numba():
+    """Every module imported stays resident: ``import deepgrad`` leaves ONNX export,
+    distributed training, distributions and serialization (with tempfile, shutil, bz2, lzma)
+    until first use, and an MLP-sized ReLU gradient does not load numba (~130 MiB) on its own.
+    A fresh process: this test process has imported all of them."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    out = subprocess.run([sys.executable, "-c", _START_UP], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, DEEPGRAD_FUSED="1"))
+    assert out.stdout.split("\n")[:2] == ["[]", "False"], out.stdout + out.stderr
+    # and the lazy names still work as attributes and in from-imports
+    from deepgrad import distributions, load, save  # noqa: PLC0415
+
+    assert deepgrad.save is save and deepgrad.load is load
+    assert deepgrad.distributions is distributions and "onnx" in dir(deepgrad)

@@ -277,7 +277,7 @@ STRIDED_INPUTS = {
     # (layer name, permutation making the input from a contiguous array of the permuted shape)
     "Linear": (1, 0),          # x.t() of a (4, 5) array: a (5, 4) input with strides (1, 5)
     "Conv1d": (0, 2, 1),       # (N, L, C) memory seen as (N, C, L)
-    "MaxPool1d": (1, 0, 2),    # (C, N, L) memory; see test_channels_last_inputs_give_...
+    "MaxPool1d": (1, 0, 2),    # (C, N, L) memory; see test_channels_last_inputs_keep_...
     "AvgPool2d": (1, 0, 2, 3),
     "Conv2d": (1, 0, 2, 3),
     "LayerNorm": (1, 0, 2),
@@ -328,11 +328,11 @@ CHANNELS_LAST = {  # layer: (input shape, its (N, H, W, C)-memory permutation)
 
 
 @pytest.mark.parametrize("name", sorted(CHANNELS_LAST))
-def test_channels_last_inputs_give_contiguous_results(name):
-    """Documented exception: torch keeps a channels-last (N, H, W, C)-strided input's
-    layout through conv, pooling and batch norm (its ``memory_format`` machinery, and for
-    max_pool1d only when the input requires grad); deepgrad has no memory formats and
-    returns the row-major (N, C, H, W) result, with the same values."""
+def test_channels_last_inputs_keep_their_layout_as_torch(name):
+    """torch keeps a channels-last (N, H, W, C)-strided input's layout through conv,
+    pooling and batch norm (for max_pool1d only when the input requires grad: then it
+    runs the 2-D kernel on an (N, C, 1, L) view); deepgrad too (tests/nn/test_memory_format.py
+    covers the memory_format API)."""
     args, kwargs, _ = LAYERS[name]
     shape, perm = CHANNELS_LAST[name]
     d_mod, t_mod = _build(name, args, kwargs)
@@ -342,6 +342,6 @@ def test_channels_last_inputs_give_contiguous_results(name):
     t_in = _leaf(torch, base).permute(*perm)
     d_out, t_out = d_mod(d_in), t_mod(t_in)
     assert tuple(d_in.shape) == shape and not t_out.is_contiguous()
-    assert d_out.is_contiguous()
+    assert_same_layout(d_out, t_out, f"{name} output")
     np.testing.assert_allclose(d_out.detach().numpy(), t_out.detach().numpy(), rtol=1e-10,
                                atol=1e-12)

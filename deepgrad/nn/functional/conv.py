@@ -19,6 +19,7 @@ The 1-D versions add a height of 1 and call the 2-D kernels. The kernels (im2col
 import numbers
 
 from ...ops.arithmetic import add
+from ...ops.memory_format import keep_channels_last
 from ...ops.shape import reshape, squeeze, unsqueeze
 from ._conv_ops import Conv2d, ConvTranspose2d, out_size
 
@@ -115,6 +116,8 @@ def _conv(name, x, weight, bias, stride, padding, dilation, groups, dims):
     out = Conv2d.apply(*inputs, stride=stride, pads=pads, dilation=dilation, groups=int(groups))
     if dims == 1:
         out = squeeze(out, 2)
+    elif not (x._data.flags.c_contiguous and weight._data.flags.c_contiguous or unbatched):
+        out = keep_channels_last(out, x, weight)  # torch: channels-last input or weight
     return squeeze(out, 0) if unbatched else out
 
 
@@ -174,6 +177,8 @@ def _conv_transpose(name, x, weight, bias, stride, padding, output_padding, grou
         out = add(out, reshape(bias, (1, -1, 1, 1)))
     if dims == 1:
         out = squeeze(out, 2)
+    elif not (x._data.flags.c_contiguous and weight._data.flags.c_contiguous or unbatched):
+        out = keep_channels_last(out, x, weight)  # torch: channels-last input or weight
     return squeeze(out, 0) if unbatched else out
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from ...autograd import grad_mode
 from ...autograd.function import ArrayFunction
 from ...ops._util import constant
+from ...ops.memory_format import keep_channels_last
 
 
 _ONES = {}  # (array type, device, dtype, n) -> a (1, n) row of ones, reused across calls
@@ -210,18 +211,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None,  # noqa
         for buf in (running_mean, running_var):
             if buf is not None:
                 buf._vc[0] += 1
-        return y
+        return y if x._data.flags.c_contiguous else keep_channels_last(y, x)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm in evaluation mode (training=False) needs running_mean "
                          "and running_var")
     # evaluation: a per-channel affine map, composed from differentiable ops (on a row-major
     # x, so that the result is row-major as torch's)
-    x = x.contiguous()
+    given, x = x, x.contiguous()
     scale = (running_var.detach() + float(eps)).rsqrt()
     if weight is not None:
         scale = scale * weight
     y = (x - running_mean.detach().reshape(pshape)) * scale.reshape(pshape)
-    return y + bias.reshape(pshape) if bias is not None else y
+    y = y + bias.reshape(pshape) if bias is not None else y
+    # torch's kernel stores a channels-last input's result channels-last
+    return y if given is x else keep_channels_last(y, given)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002

@@ -19,10 +19,12 @@ import numbers
 
 import numpy as np
 
+from ...autograd.grad_mode import is_grad_enabled
 from ...backend import move_array
 from ...ops._util import constant
 from ...ops.index import gather
 from ...ops.linalg import matmul
+from ...ops.memory_format import keep_channels_last
 from ...ops.shape import reshape, squeeze, transpose, unsqueeze
 from ._pool_ops import AvgPool, MaxPool, Window, max_indices, max_pool_array
 from .conv import _pair as _tuple
@@ -46,6 +48,14 @@ def _batched(name, x, dims):
     unbatched = x._data.ndim == dims + 1
     x = unsqueeze(x, 0) if unbatched else x
     return (unsqueeze(x, 2) if dims == 1 else x), unbatched
+
+
+def _keep_format(y, x, unbatched):
+    """torch's pooling kernels store their result channels-last when their (4-D, for 1-D
+    pooling the (N, C, 1, L) view's) input is: one flag check on the row-major path."""
+    if unbatched or x._data.flags.c_contiguous:
+        return y
+    return keep_channels_last(y, x)
 
 
 def _unbatch(y, dims, unbatched):
@@ -82,14 +92,16 @@ def _max_pool(name, dims, x, kernel_size, stride, padding, dilation, ceil_mode, 
     x, unbatched = _batched(name, x, dims)
     win = _window(name, x, dims, kernel_size, stride, padding, dilation, ceil_mode)
     y = MaxPool.apply(x, win=win)
-    out = _unbatch(y, dims, unbatched)
+    # torch's max_pool1d takes its 2-D kernel (and so keeps the format) only for a grad
+    keep = dims == 2 or (x._requires_grad and is_grad_enabled())
+    out = _unbatch(_keep_format(y, x, unbatched) if keep else y, dims, unbatched)
     if not return_indices:
         return out
     # the node keeps the tap indices when recording; otherwise compute them again
     node = y.grad_fn
     idx = node.idx if isinstance(node, MaxPool) else max_pool_array(x._data, win)[1]
     indices = constant(max_indices(idx, win), x)
-    return out, _unbatch(indices, dims, unbatched)
+    return out, _unbatch(_keep_format(indices, x, unbatched), dims, unbatched)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
@@ -123,7 +135,8 @@ def _avg_pool(name, dims, x, kernel_size, stride, padding, ceil_mode, count_incl
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError(f"{name}: divisor must be not zero")
     inv_div = win.divisor(count_include_pad, divisor_override, x._data)
-    return _unbatch(AvgPool.apply(x, win=win, inv_div=inv_div), dims, unbatched)
+    y = AvgPool.apply(x, win=win, inv_div=inv_div)
+    return _unbatch(_keep_format(y, x, unbatched), dims, unbatched)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
@@ -187,7 +200,7 @@ def _adaptive_avg(name, dims, x, output_size):
     else:  # separable: y = P_h x P_w^T with averaging matrices (linear, so any order of grad)
         a_h, a_w = _averaging_matrix(h, ho, x), _averaging_matrix(w, wo, x)
         y = matmul(matmul(a_h, x), transpose(a_w, 0, 1))
-    return _unbatch(y, dims, unbatched)
+    return _unbatch(_keep_format(y, x, unbatched), dims, unbatched)
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
@@ -222,9 +235,9 @@ def _adaptive_max(name, dims, x, output_size, return_indices):
             flat[:, :, i, j] = (hs[i] + k // rw) * w + ws[j] + k % rw
     index = constant(flat.reshape(n, c, ho * wo), x)
     y = reshape(gather(reshape(x, (n, c, h * w)), 2, index), (n, c, ho, wo))
-    out = _unbatch(y, dims, unbatched)
+    out = _unbatch(_keep_format(y, x, unbatched), dims, unbatched)
     if return_indices:
-        return out, _unbatch(constant(flat, x), dims, unbatched)
+        return out, _unbatch(_keep_format(constant(flat, x), x, unbatched), dims, unbatched)
     return out
 
 

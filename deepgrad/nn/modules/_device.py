@@ -40,8 +40,12 @@ class DeviceMixin:
                 raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
                                 f"desired dtype={dt}")
 
+        fmt = kwargs.get("memory_format")  # torch: only 4-D (5-D) values change format
+
         def convert(t):
-            return t.to(device=dev, dtype=dt if t.is_floating_point() else None)
+            keep = fmt is None or t.dim() not in (4, 5)
+            return t.to(device=dev, dtype=dt if t.is_floating_point() else None,
+                        memory_format=None if keep else fmt)
         return self._apply(convert)
 
     def float(self):
