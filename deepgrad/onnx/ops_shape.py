@@ -174,6 +174,9 @@ def export_identity(g, call, name):
 
 OP_EXPORTERS = {
     SH.Reshape: export_reshape, SH.Permute: export_permute, SH.Expand: export_expand,
+    # squeeze and unsqueeze are their own nodes (torch's strides for the view), and in ONNX
+    # a reshape to the traced shape, as before
+    SH.Squeeze: export_reshape, SH.Unsqueeze: export_reshape,
     SH.Cat: export_cat, IX.GetItem: export_getitem, SH.Repeat: export_repeat,
     SH.Flip: export_flip, SH.Pad: export_pad,
 }
