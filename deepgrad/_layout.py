@@ -188,6 +188,20 @@ def elementwise_strides(shape, arrays):
     return tuple(out)
 
 
+def _in_row_major_order(a):
+    """Each dim steps strictly further in memory than every later one (broadcast dims,
+    stride 0, aside): a row-major array or a slice of one, whose dims the sort in
+    :func:`iteration_order` leaves in row-major order."""
+    last = None
+    for s in a.strides:
+        if s == 0:
+            continue
+        if s < 0 or (last is not None and s >= last):
+            return False
+        last = s
+    return True
+
+
 def like_torch(out, *arrays):
     """``out`` (an elementwise op's NumPy result) laid out as torch lays that result out.
 
@@ -197,6 +211,10 @@ def like_torch(out, *arrays):
     if not isinstance(out, np.ndarray) or out.ndim < 2:
         return out
     arrays = [a for a in arrays if isinstance(a, np.ndarray)]
+    if out.flags.c_contiguous and all(_in_row_major_order(a) for a in arrays):
+        # the common case (gates sliced out of one matrix): torch iterates these
+        # row-major as well, and NumPy's result already is; skip the general sort
+        return out
     want = elementwise_strides(out.shape, arrays)
     if want is None:
         if out.flags.c_contiguous:

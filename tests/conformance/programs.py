@@ -144,7 +144,7 @@ PROGRAMS = {p.name: p for p in [
             # documented switch back to full unpickling (deepgrad's load accepts arrays)
             env={"TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}),
     Program("mnist_forward_forward", "mnist_forward_forward", "main.py",
-            ["--epochs", "20", "--no_accel", "--log-interval", "10"],
+            ["--epochs", "5", "--no_accel", "--log-interval", "5"],
             ["--epochs", "300", "--no_accel", "--log-interval", "100"],
             forward_forward_metrics, "test_error"),
     Program("siamese_network", "siamese_network", "main.py",

@@ -11,6 +11,10 @@ shuffling, dropout and the program's own ``torch.randn`` come from each
 library's generator), so the numbers they print are not equal; each check has a
 tolerance, stated and reasoned next to it, that covers the spread between two
 seeds of the same program under torch alone (measured, see README.md).
+
+Where a check compares with torch's number, it runs twice: against torch's figures
+recorded over five seeds (``TORCH_RECORDED``: the fast default, deepgrad's run only, half
+the CPU time) and, marked slow, against a torch run started beside deepgrad's.
 """
 import concurrent.futures
 import math
@@ -23,6 +27,36 @@ SNAPSHOT, MISSING_REASON = harness.snapshot_location()
 pytestmark = pytest.mark.skipif(SNAPSHOT is None, reason=str(MISSING_REASON))
 
 FAST_TIMEOUT = 300
+
+# torch 2.13 on this suite's data with the fast arguments of programs.py, the lowest and
+# highest figure over seeds 1-5 (word_language_model: seeds 1111-1114), measured when the
+# tests were written; the slow "live" variant of each test checks against a fresh torch run.
+TORCH_RECORDED = {
+    "mnist": {"accuracy": (0.71, 0.85)},
+    "mnist_rnn": {"accuracy": (0.52, 0.66)},
+    "vae": {"test_loss": (276.7, 281.8)},
+    "word_language_model_lstm": {"test_ppl": (856.0, 908.0)},
+    "word_language_model_transformer": {"test_ppl": (724.0, 804.0)},
+}
+
+
+@pytest.fixture(params=["recorded", pytest.param("live", marks=pytest.mark.slow)])
+def torch_reference(request):
+    return request.param
+
+
+def run_against_torch(program, tmp_path, reference):
+    """deepgrad's results and metrics, and torch's metric ranges {name: (low, high)}: this
+    run's torch figure (low == high) for "live", the recorded seed range for "recorded"."""
+    if reference == "live":
+        results = run_both(program, tmp_path)
+        found = metrics_of(program, results)
+        torch_range = {name: (value, value) for name, value in found["torch"].items()}
+    else:
+        results = run_deepgrad(program, tmp_path)
+        found = metrics_of(program, results)
+        torch_range = TORCH_RECORDED[program.name]
+    return results, found["deepgrad"], torch_range
 
 
 def run_both(program, tmp_path, timeout=FAST_TIMEOUT):
@@ -52,27 +86,26 @@ def metrics_of(program, results):
     return {library: program.metrics(result.stdout) for library, result in results.items()}
 
 
-def test_mnist_cnn_one_epoch(tmp_path):
+def test_mnist_cnn_one_epoch(tmp_path, torch_reference):
     # 23 Adadelta steps of the 2-conv network over the 1437 training digits, then the
     # 360 test digits. Under torch, seeds 1-5 gave test accuracies 0.71-0.85 (a 14-point
     # range), so deepgrad must be within 20 points of torch and well above chance (10 %).
     program = programs.PROGRAMS["mnist"]
-    found = metrics_of(program, run_both(program, tmp_path))
-    assert found["deepgrad"]["accuracy"] >= 0.5, found
-    assert found["deepgrad"]["accuracy"] >= found["torch"]["accuracy"] - 0.2, found
-    assert math.isfinite(found["deepgrad"]["test_loss"]), found
+    _, ours, torch_range = run_against_torch(program, tmp_path, torch_reference)
+    assert ours["accuracy"] >= 0.5, (ours, torch_range)
+    assert ours["accuracy"] >= torch_range["accuracy"][0] - 0.2, (ours, torch_range)
+    assert math.isfinite(ours["test_loss"]), ours
 
 
-def test_mnist_rnn(tmp_path):
+def test_mnist_rnn(tmp_path, torch_reference):
     # LSTM over the 28 image rows, BatchNorm1d, Dropout2d on 2-D input (a deprecated use
     # that torch warns about: deepgrad must warn the same way and still run). 90 Adadelta
     # steps; under torch, seeds 1-5 gave test accuracies 0.52-0.66: deepgrad must be
     # within 20 points of torch and at least 0.35 (chance is 0.10).
     program = programs.PROGRAMS["mnist_rnn"]
-    results = run_both(program, tmp_path)
-    found = metrics_of(program, results)
-    assert found["deepgrad"]["accuracy"] >= 0.35, found
-    assert found["deepgrad"]["accuracy"] >= found["torch"]["accuracy"] - 0.2, found
+    results, ours, torch_range = run_against_torch(program, tmp_path, torch_reference)
+    assert ours["accuracy"] >= 0.35, (ours, torch_range)
+    assert ours["accuracy"] >= torch_range["accuracy"][0] - 0.2, (ours, torch_range)
     assert "dropout2d: Received a 2-D input" in results["deepgrad"].stderr
 
 
@@ -81,22 +114,20 @@ def test_regression_stops_at_the_programs_criterion(tmp_path):
     # the learned polynomial next to the true one (its coefficients drawn from each
     # library's own generator). The stop rule bounds the residual, not the coefficients:
     # the largest coefficient error was 0.02-0.09 over 9 torch runs (0.02-0.13 over 7
-    # deepgrad runs), so 0.3 is the bound.
+    # deepgrad runs), so 0.3 is the bound. (torch's run adds nothing: its own criterion.)
     program = programs.PROGRAMS["regression"]
-    found = metrics_of(program, run_both(program, tmp_path))
-    for library in harness.LIBRARIES:
-        assert found[library]["loss"] < 1e-3, found
+    found = metrics_of(program, run_deepgrad(program, tmp_path))
+    assert found["deepgrad"]["loss"] < 1e-3, found
     assert found["deepgrad"]["max_coefficient_error"] <= 0.3, found
 
 
-def test_vae_one_epoch(tmp_path):
+def test_vae_one_epoch(tmp_path, torch_reference):
     # One Adam epoch of the MLP VAE: the summed BCE + KL test loss per image was
     # 276.7-281.8 under torch with seeds 1-5 (a 1.8 % range): 5 % allowed.
     program = programs.PROGRAMS["vae"]
-    results = run_both(program, tmp_path)
-    found = metrics_of(program, results)
-    torch_loss, ours = found["torch"]["test_loss"], found["deepgrad"]["test_loss"]
-    assert abs(ours - torch_loss) <= 0.05 * torch_loss, found
+    results, ours, torch_range = run_against_torch(program, tmp_path, torch_reference)
+    low, high = torch_range["test_loss"]
+    assert 0.95 * low <= ours["test_loss"] <= 1.05 * high, (ours, torch_range)
     for name in ("reconstruction_1.png", "sample_1.png"):
         assert (results["deepgrad"].workdir / "results" / name).stat().st_size > 0
 
@@ -135,31 +166,28 @@ def test_dcgan_fake_data_dry_run(tmp_path):
     assert program.metrics(again.stdout) == ours
 
 
-def _word_language_model(name, tmp_path):
+def _word_language_model(name, tmp_path, reference):
     program = programs.PROGRAMS[name]
-    results = run_both(program, tmp_path)
-    found = metrics_of(program, results)
+    results, ours, torch_range = run_against_torch(program, tmp_path, reference)
     # one epoch over ~11,600 training words: the test perplexity falls from the vocabulary
     # size (~3,500) to several hundred. Under torch, seeds 1111-1114 gave 856-908 (LSTM)
     # and 724-804 (Transformer), an 11 % spread: deepgrad's may be at most 1.2x torch's.
-    torch_ppl, ours = found["torch"]["test_ppl"], found["deepgrad"]["test_ppl"]
-    assert ours <= 1.2 * torch_ppl, found
+    assert ours["test_ppl"] <= 1.2 * torch_range["test_ppl"][1], (ours, torch_range)
     generated = (results["deepgrad"].workdir / "generated.txt").read_text().split()
     assert len(generated) == 40
-    return found
 
 
-def test_word_language_model_lstm(tmp_path):
-    _word_language_model("word_language_model_lstm", tmp_path)
+def test_word_language_model_lstm(tmp_path, torch_reference):
+    _word_language_model("word_language_model_lstm", tmp_path, torch_reference)
 
 
-def test_word_language_model_transformer(tmp_path):
-    _word_language_model("word_language_model_transformer", tmp_path)
+def test_word_language_model_transformer(tmp_path, torch_reference):
+    _word_language_model("word_language_model_transformer", tmp_path, torch_reference)
 
 
 def test_mnist_forward_forward(tmp_path):
     # Hinton's forward-forward training: each layer trained alone with Adam on the
-    # whole training set. With 20 steps per layer it is far from trained (torch's
+    # whole training set. With 5 steps per layer it is far from trained (torch's
     # error is ~0.9 as well), so this checks that it runs under deepgrad and that both
     # errors are fractions; the benchmark compares the trained errors with torch's.
     program = programs.PROGRAMS["mnist_forward_forward"]
@@ -192,10 +220,10 @@ def test_siamese_network_dry_run(tmp_path):
 
 @pytest.mark.slow
 def test_siamese_network_one_epoch(tmp_path):
-    # 23 Adadelta steps of the ResNet-18 siamese pair classifier. torch reached 0.66
-    # test accuracy (bench run); deepgrad must learn too: finite loss, above chance.
-    # Fails today: binary_cross_entropy's gradient is NaN at saturated outputs (see
-    # tests/compat/test_conformance_gaps.py), so training turns to NaN after step 2.
+    # 23 Adadelta steps of the ResNet-18 siamese pair classifier. torch reached 0.66 and
+    # 0.74 test accuracy (two bench runs), deepgrad 0.69 once binary_cross_entropy's
+    # gradient stopped being NaN at saturated outputs (tests/compat/test_conformance_gaps.py):
+    # deepgrad must learn too: finite loss, above chance.
     program = programs.PROGRAMS["siamese_network"]
     results = {library: programs.run_program(program, library, SNAPSHOT, tmp_path, bench=True,
                                              timeout=3600)[0]
