@@ -10,6 +10,7 @@ A rank that raises an uncaught exception ends the whole job (``MPI_Abort``) afte
 its traceback, instead of leaving the other ranks waiting forever in a collective.
 """
 import sys
+import time
 
 from ._mpi import available, mpi
 
@@ -81,9 +82,14 @@ def _abort_job_on_uncaught_exception(comm):
     _World.previous_hook = sys.excepthook
 
     def hook(kind, value, tb):
-        sys.stderr.write(f"[rank {comm.Get_rank()}] uncaught exception; aborting the job\n")
+        # the error itself first, in one short line: when MPI_Abort ends the job, mpiexec
+        # may drop the tail of what the ranks wrote, and a long traceback is the part lost
+        sys.stderr.write(f"[rank {comm.Get_rank()}] uncaught {kind.__name__}: {value}; "
+                         "aborting the job\n")
+        sys.stderr.flush()
         _World.previous_hook(kind, value, tb)
         sys.stderr.flush()
+        time.sleep(0.2)  # let mpiexec forward the output before the job is torn down
         comm.Abort(1)
 
     sys.excepthook = hook
