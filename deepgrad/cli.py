@@ -82,7 +82,7 @@ def build_parser():
                             "GAN, WGAN-GP, sparse coding, classic classifiers, CharRNN) on small "
                             "offline data, print each one's headline number beside a baseline "
                             "and write one figure per family, summary.json and index.html "
-                            "(about 2 minutes on two cores).")
+                            "(about 40 seconds on two cores).")
     demo.add_argument("what", nargs="?", choices=["models"], default=None,
                       help="'models': the deepgrad.models families instead of MNIST-1D's four")
     demo.add_argument("--quick", action="store_true",
