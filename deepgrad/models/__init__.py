@@ -10,6 +10,7 @@ from .autoencoder import (Autoencoder, DenoisingAutoencoder, TiedLinear, conv_en
                           corrupt, mlp_encoder_decoder)
 from .base import Objective
 from .classic import MLP, CharRNN, LeNet5, SimpleCNN
+from .conditional_generator import ConditionalConvGenerator1d
 from .dbn import DBN, fit_rbm
 from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init_
 from .gan import ACGAN, GAN, WGAN, WGANGP, ConditionalGAN, gradient_penalty
@@ -27,7 +28,8 @@ from .stacked_autoencoder import StackedAutoencoder
 from .vae import VAE, ConditionalVAE, gaussian_kl
 
 __all__ = [
-    "Autoencoder", "BernoulliRBM", "CharRNN", "ConditionalGAN", "ConditionalVAE",
+    "ACGAN", "Autoencoder", "BernoulliRBM", "CharRNN", "ConditionalConvGenerator1d",
+    "ConditionalGAN", "ConditionalVAE",
     "ContractiveAutoencoder", "DBN", "DCGANDiscriminator", "DCGANGenerator",
     "DenoisingAutoencoder", "DictionaryLearning", "GAN", "GANOptimizers", "GANTrainer",
     "GaussianBernoulliRBM", "LeNet5", "MLP", "Objective", "RBM", "REGISTRY", "SimpleCNN",

@@ -379,3 +379,20 @@ def test_conditional_gan_on_mnist1d_fools_a_separate_cnn_classifier():
         deepgrad.set_num_threads(threads)
     assert min(res["classifier_test_accuracies"]) > 0.85
     assert res["acgan_accuracy"] >= 0.80, (res["acgan_accuracies"], res["acgan_per_class"])
+
+
+def test_conditional_conv_generator_in_the_library():
+    """deepgrad.models.ConditionalConvGenerator1d: the bench's generator, public; bad sizes
+    raise naming the value, and the bench builds the same network."""
+    from deepgrad.models import ConditionalConvGenerator1d
+    deepgrad.manual_seed(0)
+    G = ConditionalConvGenerator1d(4, n_classes=3, width=8, length=12)
+    out = G(deepgrad.cat([deepgrad.randn(5, 4), deepgrad.zeros(5, 3)], 1))
+    assert tuple(out.shape) == (5, 12)
+    assert "n_classes=3, width=8, length=12" in repr(G)
+    for kwargs, message in (({"length": 42}, "multiple of 4 .*got 42"),
+                            ({"width": 1}, "width must be >= 2"),
+                            ({"n_classes": 0}, "n_classes must be a positive integer")):
+        with pytest.raises(ValueError, match=message):
+            ConditionalConvGenerator1d(4, **kwargs)
+    assert isinstance(_bench().ConvGenerator(), ConditionalConvGenerator1d)
