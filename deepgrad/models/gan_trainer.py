@@ -19,7 +19,7 @@ data, ``val_`` versions of ``model.loss`` terms. Checkpoints hold both optimizer
 from ..autograd import no_grad
 from ..random import default_generator
 from ..train import Trainer
-from ..train.data import batch_size_of, unpack_batch
+from ..train.data import batch_size_of, steps_per_epoch, unpack_batch
 from ..train.modes import evaluating
 
 
@@ -127,11 +127,7 @@ class GANTrainer(Trainer):
         begin, end = cbs.batch_hooks("train")
         progress = self._progress
         model.train()
-        try:
-            steps = len(loader)
-        except TypeError:
-            steps = None
-        progress.epoch_begin(epoch, epochs, steps)
+        progress.epoch_begin(epoch, epochs, steps_per_epoch(loader))
         self.current_epoch = epoch
         sums, counts = {}, {}
 

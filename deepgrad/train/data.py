@@ -81,6 +81,15 @@ def split_validation(data, val_split):
     return Subset(dataset, range(n_train)), Subset(dataset, range(n_train, n))
 
 
+def steps_per_epoch(loader):
+    """``len(loader)``, or None for a loader without a length (an iterable dataset): the
+    progress bar then counts without a total."""
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
 def unpack_batch(batch):
     """(inputs, targets) of a batch; targets is None for an input-only batch."""
     if isinstance(batch, (tuple, list)):

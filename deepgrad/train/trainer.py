@@ -33,7 +33,8 @@ from . import distributed as dist_mod
 from . import resume
 from .callbacks.base import Callback, CallbackList
 from .checks import check_arguments, dry_run
-from .data import as_loader, batch_size_of, move, split_validation, unpack_batch
+from .data import (as_loader, batch_size_of, move, split_validation, steps_per_epoch,
+                   unpack_batch)
 from .history import History
 from .metrics import get_metric, to_numpy
 from .modes import evaluating
@@ -294,11 +295,7 @@ class Trainer:
             m.reset()
         total, count, step = 0.0, 0, 0
         params = [p for g in optimizer.param_groups for p in g["params"]] if clip else None
-        try:
-            steps = len(loader)
-        except TypeError:
-            steps = None
-        progress.epoch_begin(epoch, epochs, steps)
+        progress.epoch_begin(epoch, epochs, steps_per_epoch(loader))
         self.current_epoch = epoch
         batches = iter(loader)
         try:
