@@ -1,22 +1,21 @@
-"""LSTM training step: deepgrad vs torch (CPU, 2 threads) vs a hand-written NumPy LSTM.
+"""LSTM and GRU training steps: deepgrad vs torch (CPU, 2 threads) vs hand-written NumPy.
 
-Workload (float32): sequence 50, input 32, hidden 128, batch 32, one LSTM layer
-(batch_first), a linear head 128 -> 10 on the last hidden state, MSE loss, backward
-and a plain SGD step (lr 0.01). The NumPy version derives forward and backward by
-hand (backpropagation through time) and is the practical floor for a NumPy framework.
-Run: python bench/bench_lstm.py          (add --profile for a cProfile of deepgrad)
+Workload (float32): sequence 50, input 32, hidden 128, batch 32, one LSTM (``lstm``) or
+GRU (``gru``) layer (batch_first), a linear head 128 -> 10 on the last hidden state, MSE
+loss, backward and a plain SGD step (lr 0.01). The NumPy versions derive forward and
+backward by hand (backpropagation through time) and are the practical floor for a NumPy
+framework. Run: python bench/bench_lstm.py [--gru]  (add --profile for a cProfile of deepgrad)
+Each library alone in its own process (the primary figure): python bench/alone.py bench_lstm
 
-Where deepgrad's time goes (cProfile and per-part timings, 2 shared cores): the whole
-LSTM layer is one graph node (``nn/functional/_rnn_layer.py`` with the fast LSTM kernel
-``_lstm_kernel.py``), so framework overhead (graph, engine, head, loss, SGD) is ~5 %.
-Forward ~40 %: the 50 per-step GEMMs W_hh h^T (~55 % of it) and ~9 elementwise calls
-per step. Backward ~55 %: 50 per-step GEMMs W_hh^T da (~25 %), ~14 elementwise calls
-per step, the weight-gradient GEMMs over all steps (~20 %) and one layout copy of the
-gate gradients. With numba each step's elementwise lines are one compiled loop forward and
-one backward (``_fast_kernels.py``): ~3.5 and ~5 us per step on hot (128, 32) blocks (one
-thread, CPU time), against ~17 and ~37 us for the NumPy lines. torch does the same FLOPs with faster small GEMMs (oneDNN/MKL) and fused
-elementwise kernels; the hand-written NumPy step is the floor with plain NumPy.
-"""
+Where deepgrad's time goes: the whole recurrent layer is one graph node
+(``nn/functional/_rnn_layer.py``, with the kernels ``_lstm_kernel.py`` / ``_gru_kernel.py``),
+so framework overhead (graph, engine, head, loss, SGD) is ~5 %. GEMMs are ~2/3 of the
+rest: the input projections of all steps and the weight gradients are single GEMMs over
+the T*N rows (as cuDNN does), and each step has one GEMM forward (h W_hh^T) and one
+backward (dA W_hh), ~50 us each on one thread (OpenBLAS packs W_hh at every call; torch's
+oneDNN RNN packs it once per sequence). The elementwise maths of a step is 2 NumPy tanh
+calls plus, with numba, one or two compiled loops forward and one loop backward
+(``_rnn_kernels.py``); the first read of each step's input projection is a cold read."""
 import os
 import sys
 import time
@@ -26,7 +25,7 @@ import numpy as np
 import deepgrad as dg
 from common import compare, machine_line, profile, report
 from deepgrad.nn.functional.linear import linear
-from deepgrad.nn import LSTM, Linear
+from deepgrad.nn import Linear
 from deepgrad.optim.sgd import SGD
 
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
@@ -36,21 +35,22 @@ X = rng.standard_normal((N, T, I)).astype(np.float32)
 Y = rng.standard_normal((N, O)).astype(np.float32)
 
 
-def reference_weights():
+def reference_weights(cell="LSTM"):
     """Starting weights for all three (torch's default init, drawn by deepgrad): NumPy arrays
-    keyed ``lstm.<torch name>`` and ``head.weight``/``head.bias``."""
+    keyed ``lstm.<torch name>`` (the recurrent layer, LSTM or GRU) and ``head.weight``/
+    ``head.bias``."""
     dg.manual_seed(0)
-    lstm, head = LSTM(I, H, batch_first=True), Linear(H, O)
+    lstm, head = getattr(dg.nn, cell)(I, H, batch_first=True), Linear(H, O)
     weights = {f"lstm.{k}": v.detach().numpy().copy() for k, v in lstm.state_dict().items()}
     weights.update({f"head.{k}": v.detach().numpy().copy() for k, v in head.state_dict().items()})
     return weights
 
 
-def make_torch(w):
+def make_torch(w, cell="LSTM"):
     import torch  # noqa: PLC0415 - only the torch contender loads torch
 
     torch.set_num_threads(THREADS)
-    lstm, head = torch.nn.LSTM(I, H, batch_first=True), torch.nn.Linear(H, O)
+    lstm, head = getattr(torch.nn, cell)(I, H, batch_first=True), torch.nn.Linear(H, O)
     lstm.load_state_dict({k[5:]: torch.from_numpy(v.copy()) for k, v in w.items()
                           if k.startswith("lstm.")})
     head.load_state_dict({"weight": torch.from_numpy(w["head.weight"].copy()),
@@ -61,7 +61,8 @@ def make_torch(w):
 
     def step():
         opt.zero_grad()
-        out, (h, _) = lstm(x)
+        out, state = lstm(x)
+        h = state[0] if cell == "LSTM" else state
         loss = ((head(h[-1]) - y) ** 2).mean()
         loss.backward()
         opt.step()
@@ -70,8 +71,8 @@ def make_torch(w):
     return step
 
 
-def make_deepgrad(w):
-    lstm = LSTM(I, H, batch_first=True)
+def make_deepgrad(w, cell="LSTM"):
+    lstm = getattr(dg.nn, cell)(I, H, batch_first=True)
     lstm.load_state_dict({k[5:]: dg.tensor(v) for k, v in w.items() if k.startswith("lstm.")})
     weight = dg.nn.Parameter(dg.tensor(w["head.weight"]))
     bias = dg.nn.Parameter(dg.tensor(w["head.bias"]))
@@ -80,7 +81,8 @@ def make_deepgrad(w):
 
     def step():
         opt.zero_grad()
-        out, (h, _) = lstm(x)
+        out, state = lstm(x)
+        h = state[0] if cell == "LSTM" else state
         loss = ((linear(h[-1], weight, bias) - y) ** 2).mean()
         loss.backward()
         opt.step()
@@ -139,9 +141,64 @@ def make_numpy(w):
     return step
 
 
+def make_numpy_gru(w):
+    """A hand-written GRU step (gate order r, z, n): forward, backpropagation through time,
+    SGD in place."""
+    w_ih, w_hh = w["lstm.weight_ih_l0"].copy(), w["lstm.weight_hh_l0"].copy()
+    b_ih, b_hh = w["lstm.bias_ih_l0"].copy(), w["lstm.bias_hh_l0"].copy()
+    w_o, b_o = w["head.weight"].copy(), w["head.bias"].copy()
+    x = np.ascontiguousarray(X.transpose(1, 0, 2))  # time-major
+
+    def sig(a):
+        return np.tanh(a * 0.5) * 0.5 + 0.5
+
+    def step():
+        xp = (x.reshape(T * N, I) @ w_ih.T + b_ih).reshape(T, N, 3 * H)
+        w_hh_t = np.ascontiguousarray(w_hh.T)
+        h = np.zeros((N, H), np.float32)
+        hs, cache = [h], []
+        for t in range(T):
+            hp = h @ w_hh_t + b_hh
+            r = sig(xp[t, :, :H] + hp[:, :H])
+            z = sig(xp[t, :, H:2 * H] + hp[:, H:2 * H])
+            hn = hp[:, 2 * H:]
+            n = np.tanh(xp[t, :, 2 * H:] + r * hn)
+            cache.append((r, z, n, hn, h))
+            h = n + z * (h - n)
+            hs.append(h)
+        pred = h @ w_o.T + b_o
+        loss = ((pred - Y) ** 2).mean()
+        dpred = (pred - Y) * (2.0 / pred.size)
+        dw_o, db_o = dpred.T @ h, dpred.sum(0)
+        dh = dpred @ w_o
+        dxp = np.empty((T, N, 3 * H), np.float32)
+        dhp = np.empty((T, N, 3 * H), np.float32)
+        for t in range(T - 1, -1, -1):
+            r, z, n, hn, h_prev = cache[t]
+            dan = dh * (1 - z) * (1 - n * n)
+            dar = dan * hn * r * (1 - r)
+            daz = dh * (h_prev - n) * z * (1 - z)
+            dxp[t, :, :H], dxp[t, :, H:2 * H], dxp[t, :, 2 * H:] = dar, daz, dan
+            dhp[t, :, :2 * H], dhp[t, :, 2 * H:] = dxp[t, :, :2 * H], dan * r
+            dh = dh * z + dhp[t] @ w_hh
+        dxp2, dhp2 = dxp.reshape(T * N, 3 * H), dhp.reshape(T * N, 3 * H)
+        dw_ih = dxp2.T @ x.reshape(T * N, I)
+        dw_hh = dhp2.T @ np.stack(hs[:-1]).reshape(T * N, H)
+        grads = ((w_ih, dw_ih), (w_hh, dw_hh), (b_ih, dxp2.sum(0)), (b_hh, dhp2.sum(0)),
+                 (w_o, dw_o), (b_o, db_o))
+        for p, g in grads:
+            p -= LR * g
+        return loss
+
+    return step
+
+
 def main():
-    weights = reference_weights()
-    t_step, d_step, n_step = make_torch(weights), make_deepgrad(weights), make_numpy(weights)
+    cell = "GRU" if "--gru" in sys.argv else "LSTM"
+    weights = reference_weights(cell)
+    make_hand = make_numpy_gru if cell == "GRU" else make_numpy
+    t_step, d_step, n_step = (make_torch(weights, cell), make_deepgrad(weights, cell),
+                              make_hand(weights))
     # same weights: the first losses agree (a check that the three compute the same thing)
     print(f"first losses: torch {t_step().item():.6f}  deepgrad {d_step().item():.6f}  "
           f"numpy {float(n_step()):.6f}")
@@ -151,7 +208,7 @@ def main():
     print(machine_line())
     contenders = {"deepgrad": d_step, "torch": t_step, "numpy": n_step}
     times = compare(contenders, repeats=7)
-    report(f"LSTM training step (seq {T}, input {I}, hidden {H}, batch {N}, float32)", times)
+    report(f"{cell} training step (seq {T}, input {I}, hidden {H}, batch {N}, float32)", times)
     # on a shared machine the median includes waits for the other core (torch's two
     # threads suffer most); the best of alternating rounds shows the unloaded speed
     best = {name: [] for name in contenders}
@@ -167,7 +224,10 @@ def main():
 # bench/alone.py: each contender alone in a fresh process (the primary figure)
 ALONE = {"lstm": {name: (lambda make=make: make(reference_weights()))
                   for name, make in (("torch", make_torch), ("deepgrad", make_deepgrad),
-                                     ("numpy", make_numpy))}}
+                                     ("numpy", make_numpy))},
+         "gru": {"torch": lambda: make_torch(reference_weights("GRU"), "GRU"),
+                 "deepgrad": lambda: make_deepgrad(reference_weights("GRU"), "GRU"),
+                 "numpy": lambda: make_numpy_gru(reference_weights("GRU"))}}
 
 
 if __name__ == "__main__":

@@ -13,11 +13,9 @@ is one graph node for the whole sequence:
 
       dW_ih = dXP^T X      dW_hh = dHP^T H_prev      db = sum over (T, N)      dX = dXP W_ih
 
-The LSTM's raw-array path is the specialised kernel ``_lstm_kernel.py`` (same math,
-half the NumPy calls, feature-major layout); RNN and GRU use the generic lines below,
-the GRU's backward step as one compiled loop with numba (``_fast_kernels.py``, the same
-bits; measured 1.19x on a GRU 32->128, 50 steps, batch 32, forward and backward, one
-thread, CPU time, loaded machine).
+The LSTM's and the GRU's raw-array paths are the specialised kernels ``_lstm_kernel.py`` and
+``_gru_kernel.py`` (same math; batch-major blocks; a few calls per step, the elementwise
+lines compiled with numba in ``_rnn_kernels.py``); RNN uses the generic lines below.
 
 Double backward: under ``create_graph=True`` the engine runs backward with grad mode
 on. The kernel then recomputes the forward with differentiable Tensor ops and runs the
@@ -27,12 +25,10 @@ Both paths execute identical formulas (``ns`` picks arrays or Tensors).
 Inputs (time-major): x (T, N, H_in), h0 (N, H), [c0 (N, H) for LSTM], W_ih, W_hh,
 [b_ih, b_hh]. Outputs: y (T, N, H), h_n (N, H) [, c_n (N, H) for LSTM].
 """
-import numpy as np
-
 from ...autograd import grad_mode
 from ...autograd.function import ArrayFunction
 from ...tensor import Tensor
-from . import _fast_kernels as fast
+from ._gru_kernel import gru_backward, gru_forward
 from ._lstm_kernel import lstm_backward, lstm_forward
 from .rnn import (ARRAYS, TENSORS, gru_step, gru_step_back, lstm_step, lstm_step_back, rnn_step,
                   rnn_step_back)
@@ -80,22 +76,8 @@ def run_backward(ns, mode, reverse, saved, x, w_ih, w_hh, gy, gh, gc, has_bias, 
     like = saved[0][-1]
     dh = ns.zeros_like(like) if gh is None else gh
     dc = ns.zeros_like(like) if gc is None and mode == "LSTM" else gc
-    # GRU on NumPy arrays with numba (deepgrad[fast]): a step's elementwise lines as one
-    # compiled loop writing straight into the stacked (T, N, 3H) gradients (same bits)
-    fused = ns is ARRAYS and mode == "GRU" and fast.usable(like, w_hh)
-    if fused:
-        dxp_all = np.empty_like(like, shape=(steps, batch, 3 * like.shape[-1]))
-        dhp_all, direct = np.empty_like(dxp_all), np.empty_like(like)
-        no_gy = np.empty_like(like, shape=(0, 0))
-    compiled_steps = 0
     for t in _steps(steps, not reverse):  # the steps in the opposite order of the forward
         s = saved[t]
-        if fused and fast.run("gru_cell_back", dh, no_gy if gy is None else gy[t],
-                              gy is not None, *s, dxp_all[t], dhp_all[t], direct):
-            dh = direct + dhp_all[t] @ w_hh
-            dxps[t], dhps[t], h_prev[t] = dxp_all[t], dhp_all[t], s[-1]
-            compiled_steps += 1
-            continue
         if gy is not None:
             dh = dh + gy[t]
         if mode == "LSTM":
@@ -109,11 +91,8 @@ def run_backward(ns, mode, reverse, saved, x, w_ih, w_hh, gy, gh, gc, has_bias, 
         dh = dhp @ w_hh if direct is None else direct + dhp @ w_hh
         dxps[t], dhps[t], h_prev[t] = dxp, dhp, s[-1]
     # the weight gradients: one GEMM each over all (T * N) rows
-    if fused and compiled_steps == steps:  # the compiled loop wrote them stacked already
-        dxp, dhp = dxp_all.reshape(steps * batch, -1), dhp_all.reshape(steps * batch, -1)
-    else:
-        dxp = ns.reshape(ns.stack(dxps), (steps * batch, -1))
-        dhp = dxp if mode != "GRU" else ns.reshape(ns.stack(dhps), (steps * batch, -1))
+    dxp = ns.reshape(ns.stack(dxps), (steps * batch, -1))
+    dhp = dxp if mode != "GRU" else ns.reshape(ns.stack(dhps), (steps * batch, -1))
     need_x, need_h0 = needs[0], needs[1]
     need_w = needs[3 if mode == "LSTM" else 2:]
     dx = ns.reshape(dxp @ w_ih, x.shape) if need_x else None
@@ -144,6 +123,9 @@ class RNNLayer(ArrayFunction):
             y, h, c, self.saved = lstm_forward(x, h0, c0, w_ih, w_hh,
                                                b_ih + b_hh if has_bias else None, reverse)
             return y, h, c
+        if mode == "GRU":  # likewise (_gru_kernel.py)
+            y, h, self.saved = gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+            return y, h
         ys, h, c, self.saved = run_forward(ARRAYS, mode, reverse, x, h0, c0, w_ih, w_hh,
                                            b_ih, b_hh)
         y = ARRAYS.stack(ys)
@@ -162,7 +144,9 @@ class RNNLayer(ArrayFunction):
         x, _, _, w_ih, w_hh, _, _ = _unpack([t._data for t in self.inputs], mode, has_bias)
         raw = [None if g is None else g._data for g in (gy, gh, gc)]
         if mode == "LSTM":
-            grads = lstm_backward(self.saved, x, w_ih, w_hh, *raw, needs)
+            grads = lstm_backward(self.saved, w_ih, w_hh, *raw, needs)
+        elif mode == "GRU":
+            grads = gru_backward(self.saved, w_ih, w_hh, raw[0], raw[1], needs)
         else:
             grads = run_backward(ARRAYS, mode, reverse, self.saved, x, w_ih, w_hh, *raw,
                                  has_bias, needs)
