@@ -12,11 +12,16 @@ process (interleaved over ``--runs``), and reports
   the library's own footprint can be told apart from what training adds;
 * ``training``: ``peak - import``.
 
-deepgrad runs twice: as installed (its compiled loops load numba on first use; in this
-run the SGD update's fused loop does, ReLU's gradient never loads it by itself) and with
-``DEEPGRAD_FUSED=0`` (NumPy only), to tell numba's own footprint from deepgrad's: ~65 MiB
+deepgrad runs three times: as installed (its compiled loops use numba once it is imported;
+neither ReLU's gradient nor SGD's update imports it by itself, so this run never loads it),
+with ``DEEPGRAD_FUSED=0`` (NumPy only), and with numba imported by the program
+(``deepgrad-numba``: SGD's update then runs compiled), to show numba's own footprint: ~65 MiB
 for ``import numba``, ~65 MiB more at the first compiled call (LLVM), whether the machine
 code comes from numba's disk cache or is compiled.
+
+Python's bytecode cache matters here: with ``PYTHONDONTWRITEBYTECODE=1`` and stale or
+missing ``__pycache__`` files, every process compiles deepgrad's sources and ``import
+deepgrad`` resides ~1.5 MiB larger; run ``python -m compileall -q deepgrad`` first.
 
 The NumPy contender is the hand-derived forward/backward a careful user would write: the
 practical floor. Saved activations that outlive their use, gradients kept as extra copies
@@ -29,9 +34,10 @@ import subprocess
 import sys
 
 HERE = os.path.abspath(__file__)
-# "deepgrad-numpy": deepgrad with its compiled loops off (DEEPGRAD_FUSED=0), so numba is never
-# imported: numba and LLVM alone make ~130 MiB of resident memory once loaded
-CONTENDERS = ("deepgrad", "deepgrad-numpy", "torch", "numpy")
+# "deepgrad-numpy": deepgrad with its compiled loops off (DEEPGRAD_FUSED=0); "deepgrad-numba":
+# the program imports numba first, so SGD's compiled loop runs: numba and LLVM alone make
+# ~130 MiB of resident memory once loaded
+CONTENDERS = ("deepgrad", "deepgrad-numpy", "deepgrad-numba", "torch", "numpy")
 SIZES = (784, 512, 256, 10)
 BATCH, N_BATCHES, LR = 128, 8, 0.01
 
@@ -102,6 +108,8 @@ def _train_numpy(steps, np):
 def run_child(contender, steps):
     import numpy as np  # noqa: PLC0415
 
+    if contender == "deepgrad-numba":
+        import numba  # noqa: F401,PLC0415 - imported by the program: SGD's loop then uses it
     if contender.startswith("deepgrad"):
         import deepgrad as lib  # noqa: PLC0415
     elif contender == "torch":
@@ -147,13 +155,13 @@ def main(argv=None):
             results[name].append(spawn(name, args.steps, args.threads))
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, SGD, {args.steps} steps; "
           f"each library alone in a fresh process, {args.runs} runs (min-max), MiB")
-    print(f"  {'':>9}  {'peak RSS':>15}  {'after import':>15}  {'training adds':>15}")
+    print(f"  {'':>14}  {'peak RSS':>15}  {'after import':>15}  {'training adds':>15}")
     for name, runs in results.items():
         cells = [f"{min(r[k] for r in runs):6.1f}-{max(r[k] for r in runs):6.1f}"
                  for k in ("peak", "import", "training")]
-        print(f"  {name:>9}  " + "  ".join(f"{c:>15}" for c in cells))
+        print(f"  {name:>14}  " + "  ".join(f"{c:>15}" for c in cells))
     base = [r["peak"] for r in results["numpy"]]
-    for name in ("deepgrad", "deepgrad-numpy", "torch"):
+    for name in ("deepgrad", "deepgrad-numpy", "deepgrad-numba", "torch"):
         ratios = [r["peak"] / b for r, b in zip(results[name], base)]
         print(f"  {name} peak / numpy peak: {min(ratios):.2f}-{max(ratios):.2f}x")
 

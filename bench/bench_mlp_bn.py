@@ -10,6 +10,10 @@ losses compared, so the timed code is known to compute the same thing.
 The NumPy version derives forward and backward by hand (fused batch-norm backward,
 dropout masks from raw random bits, in-place SGD) and is the practical floor for a NumPy
 framework. Run: python bench/bench_mlp_bn.py     (add --profile for a cProfile of deepgrad)
+
+``ALONE`` also holds ``mlp``, the plain MLP of issue 13 (784 -> 512 -> 256 -> 10, ReLU,
+cross-entropy, plain SGD, batch 128, float32: no BatchNorm, no Dropout), for
+``python bench/alone.py bench_mlp_bn --workload mlp``.
 """
 import os
 import sys
@@ -161,6 +165,7 @@ def check_same_losses():
 
 def main():
     check_same_losses()
+    check_plain_same_losses()
     w = reference_weights()
     t_step, d_step, n_step = make_torch(w, 0.2), make_deepgrad(w, 0.2), make_numpy(w, 0.2)
     if "--profile" in sys.argv:
@@ -169,12 +174,103 @@ def main():
     print(machine_line())
     times = compare({"deepgrad": d_step, "torch": t_step, "numpy": n_step}, repeats=9)
     report("MLP 784-256-BN-ReLU-Dropout-128-BN-ReLU-10, batch 128, float32, SGD step", times)
+    pw = plain_reference_weights()
+    times = compare({"deepgrad": make_plain_deepgrad(pw), "torch": make_plain_torch(pw),
+                     "numpy": make_plain_numpy(pw)}, repeats=9)
+    report("MLP 784-512-ReLU-256-ReLU-10, batch 128, float32, SGD step", times)
+
+
+# --- the plain MLP (issue 13's "plain MLP >= 1.1x torch") ----------------------------------
+PLAIN_SIZES = (784, 512, 256, 10)
+
+
+def plain_deepgrad_model():
+    nn = dg.nn
+    return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                         nn.Linear(256, 10))
+
+
+def plain_reference_weights():
+    """Starting weights of all three plain-MLP contenders (torch's default init, by deepgrad)."""
+    dg.manual_seed(0)
+    return {k: v.detach().numpy().copy() for k, v in plain_deepgrad_model().state_dict().items()}
+
+
+def make_plain_torch(weights):
+    import torch  # noqa: PLC0415 - only the torch contender loads torch
+
+    torch.set_num_threads(THREADS)
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
+                          nn.Linear(256, 10))
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    return training_step(model, opt, torch.nn.functional.cross_entropy, torch.from_numpy(X),
+                         torch.from_numpy(Y))
+
+
+def make_plain_deepgrad(weights):
+    model = plain_deepgrad_model()
+    model.load_state_dict({k: v.copy() for k, v in weights.items()})
+    opt = SGD(model.parameters(), lr=LR)
+    return training_step(model, opt, cross_entropy, dg.tensor(X), dg.tensor(Y))
+
+
+def make_plain_numpy(weights):
+    """The plain MLP's forward and backward derived by hand, updates in place."""
+    sd = {k: v.copy() for k, v in weights.items()}
+    W1, b1, W2, b2 = sd["0.weight"], sd["0.bias"], sd["2.weight"], sd["2.bias"]
+    W3, b3 = sd["4.weight"], sd["4.bias"]
+    params = [W1, b1, W2, b2, W3, b3]
+    rows = np.arange(N)
+    ones = np.ones((1, N), np.float32)
+
+    def step():
+        z1 = X @ W1.T
+        z1 += b1
+        r1 = np.maximum(z1, 0)
+        z2 = r1 @ W2.T
+        z2 += b2
+        r2 = np.maximum(z2, 0)
+        logits = r2 @ W3.T
+        logits += b3
+        m = logits.max(axis=1, keepdims=True)
+        e = np.exp(logits - m)
+        s = e.sum(axis=1, keepdims=True)
+        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, Y]))
+        dlog = e / s                       # softmax - one_hot, over the batch
+        dlog[rows, Y] -= 1.0
+        dlog *= 1.0 / N
+        dW3, db3 = dlog.T @ r2, (ones @ dlog)[0]
+        dz2 = dlog @ W3
+        dz2 *= z2 > 0
+        dW2, db2 = dz2.T @ r1, (ones @ dz2)[0]
+        dz1 = dz2 @ W2
+        dz1 *= z1 > 0
+        dW1, db1 = dz1.T @ X, (ones @ dz1)[0]
+        for prm, grad in zip(params, (dW1, db1, dW2, db2, dW3, db3)):
+            prm -= LR * grad
+        return loss
+
+    return step
+
+
+def check_plain_same_losses():
+    """The three plain MLPs follow the same trajectory (float32 round-off)."""
+    w = plain_reference_weights()
+    steps = [make_plain_deepgrad(w), make_plain_numpy(w), make_plain_torch(w)]
+    for _ in range(3):
+        losses = [s() for s in steps]
+        assert np.allclose(losses, losses[2], rtol=1e-4), f"losses differ: {losses}"
 
 
 # bench/alone.py: each contender alone in a fresh process (the primary figure)
 ALONE = {"mlp_bn": {name: (lambda make=make: make(reference_weights(), 0.2))
                     for name, make in (("torch", make_torch), ("deepgrad", make_deepgrad),
-                                       ("numpy", make_numpy))}}
+                                       ("numpy", make_numpy))},
+         "mlp": {name: (lambda make=make: make(plain_reference_weights()))
+                 for name, make in (("torch", make_plain_torch), ("deepgrad", make_plain_deepgrad),
+                                    ("numpy", make_plain_numpy))}}
 
 
 if __name__ == "__main__":

@@ -81,7 +81,6 @@ from .ops.reshaping import (adjoint, split_with_sizes, unsafe_chunk, unsafe_spli
                             unsafe_split_with_sizes)
 from .ops.predicates import (conj, detach, detach_, fill, fill_, get_device, is_conj,  # noqa: E402
                              is_inference, is_neg, resolve_conj, resolve_neg, zero_)
-from .amp import GradScaler  # noqa: E402 - torch.GradScaler is torch.amp.GradScaler
 from .ops.inplace_functions import (abs_, acos_, acosh_, addmv_, arccos_, arccosh_,  # noqa: E402
                                     arcsin_, arcsinh_, arctan_, arctanh_, asin_, asinh_, atan_,
                                     atanh_, ceil_, clamp_, clamp_max_, clamp_min_, clip_, cos_,
@@ -107,11 +106,8 @@ from .flags import (are_deterministic_algorithms_enabled, get_deterministic_debu
 from math import e, inf, nan, pi  # noqa: E402 - torch.pi and friends are Python floats
 newaxis = None
 from .backend import cuda_is_available  # noqa: E402
-# load and save (and serialization's tempfile, shutil, bz2, lzma) load on first use: __getattr__
-
-
-from . import amp, cuda  # noqa: E402 - torch's small device modules (accelerator, backends: lazy)
-from .amp import autocast, is_autocast_enabled  # noqa: E402
+# load and save (and serialization's tempfile, shutil, bz2, lzma) load on first use: __getattr__;
+# so do amp and cuda (GradScaler, autocast, is_autocast_enabled)
 
 
 def broadcast_shapes(*shapes):
@@ -127,6 +123,7 @@ def numel(t):
 __version__ = "0.1.0"
 
 # the PyTorch-style namespaces, available after `import deepgrad` as after `import torch`
+# (optim and utils.data load each optimiser, dataset and the DataLoader on first use)
 from . import nn, optim, utils  # noqa: E402,F401
 # deepgrad.distributed and deepgrad.distributions load on first use too (see __getattr__)
 # torch also exposes these nn.functional entry points at the top level (same positional args)
@@ -143,8 +140,11 @@ from .nn.functional import (adaptive_avg_pool1d, alpha_dropout, avg_pool1d, bili
 # that most training programs never touch. Every module imported at start-up stays resident
 # (about 70 KiB each), and the peak memory of a small training run is mostly the libraries'.
 _LAZY_MODULES = ("onnx", "distributed", "distributions",  # ONNX's exporter tables are large
-                 "serialization", "accelerator", "backends")
-_LAZY_NAMES = {"load": "serialization", "save": "serialization"}
+                 "serialization", "accelerator", "backends",
+                 "amp", "cuda")  # torch's small device modules: 8 modules with CPU-only answers
+_LAZY_NAMES = {"load": "serialization", "save": "serialization",
+               "GradScaler": "amp", "autocast": "amp",  # torch.GradScaler is torch.amp.GradScaler
+               "is_autocast_enabled": "amp"}
 
 
 def __getattr__(name):

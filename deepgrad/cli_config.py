@@ -64,8 +64,9 @@ CLASSIFICATION_SETS = {"moons": datasets.make_moons, "circles": datasets.make_ci
                        "xor": datasets.make_xor}
 REGRESSION_SETS = {"sine": datasets.make_sine, "polynomial": datasets.make_polynomial}
 DATA_SETS = ["mnist1d", *CLASSIFICATION_SETS, *REGRESSION_SETS]
-OPTIMIZERS = {n: c for n, c in vars(optim).items() if isinstance(c, type)
-              and issubclass(c, optim.Optimizer) and c is not optim.Optimizer}
+OPTIMIZERS = {n: c for n, c in ((n, getattr(optim, n)) for n in optim.__all__)  # lazy names
+              if isinstance(c, type) and issubclass(c, optim.Optimizer)
+              and c is not optim.Optimizer}
 SCHEDULERS = {n: c for n, c in vars(lr_scheduler).items()
               if isinstance(c, type) and issubclass(c, lr_scheduler.LRScheduler)
               and c is not lr_scheduler.LRScheduler}

@@ -19,10 +19,6 @@ from .modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss,  # n
                            MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                            NLLLoss, PoissonNLLLoss, QuantileLoss, SmoothL1Loss, SoftMarginLoss,
                            SquaredHingeLoss, TripletMarginLoss)
-from . import utils  # noqa: F401
-from . import parallel  # noqa: F401
-from .parallel import DataParallel  # noqa: F401
-from . import regularization  # noqa: F401
 
 # --- conv, pooling, upsampling, embedding, dropout, normalization (other helpers)
 from .modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
@@ -57,3 +53,26 @@ from .modules.layers_more import (ChannelShuffle, CosineSimilarity, Hardshrink, 
 from .modules.layers_more import NLLLoss2d  # noqa: F401
 from .modules.embedding_bag import EmbeddingBag  # noqa: F401
 from .modules.unpool import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d  # noqa: F401
+
+
+# Loaded on first use (``nn.utils.clip_grad_norm_``, ``from deepgrad.nn import DataParallel``
+# work as usual): every module imported at start-up stays resident, and most programs never
+# touch these (``bench/bench_memory.py``).
+_LAZY_MODULES = ("utils", "parallel", "regularization")
+_LAZY_NAMES = {"DataParallel": "parallel"}
+
+
+def __getattr__(name):
+    import importlib  # noqa: PLC0415
+
+    if name in _LAZY_MODULES:  # importing a submodule also makes it an attribute here
+        return importlib.import_module("." + name, __name__)
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
+        globals()[name] = value  # once: later lookups find it without __getattr__
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))

@@ -3,24 +3,38 @@
 Each optimiser lives in its own file with its update rule written out in the
 docstring; ``lr_scheduler`` holds the schedules, ``swa_utils`` weight averaging
 (SWA, EMA).
+
+Each optimiser's file is imported on first use (``deepgrad.optim.SGD``,
+``from deepgrad.optim import Adam``; a module ``__getattr__``, PEP 562): a training
+program pays only for the optimiser it uses, as every imported module stays resident
+(``bench/bench_memory.py``). ``dir()``, tab completion, ``from deepgrad.optim import *``
+and pickling (by each class's own module) work as if all were imported.
 """
-from . import lr_scheduler, swa_utils
-from .adadelta import Adadelta
-from .adafactor import Adafactor
-from .adagrad import Adagrad
-from .adam import Adam
-from .adamax import Adamax
-from .adamw import AdamW
-from .asgd import ASGD
-from .lbfgs import LBFGS
-from .muon import Muon
-from .nadam import NAdam
 from .optimizer import Optimizer, required
-from .radam import RAdam
-from .rmsprop import RMSprop
-from .rprop import Rprop
-from .sgd import SGD
+
+# name -> the submodule defining it, loaded on first access
+_LAZY = {"SGD": "sgd", "Adagrad": "adagrad", "Adadelta": "adadelta", "RMSprop": "rmsprop",
+         "Rprop": "rprop", "ASGD": "asgd", "Adam": "adam", "AdamW": "adamw",
+         "Adamax": "adamax", "NAdam": "nadam", "RAdam": "radam", "Adafactor": "adafactor",
+         "Muon": "muon", "LBFGS": "lbfgs"}
+_LAZY_MODULES = ("lr_scheduler", "swa_utils")
 
 __all__ = ["Optimizer", "required", "SGD", "Adagrad", "Adadelta", "RMSprop", "Rprop", "ASGD",
            "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adafactor", "Muon", "LBFGS",
            "lr_scheduler", "swa_utils"]
+
+
+def __getattr__(name):
+    import importlib  # noqa: PLC0415
+
+    if name in _LAZY_MODULES:  # importing a submodule also makes it an attribute here
+        return importlib.import_module("." + name, __name__)
+    if name in _LAZY:
+        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        globals()[name] = value  # once: later lookups find it without __getattr__
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -8,6 +8,23 @@ compiles such a loop from plain Python when it is installed (``pip install
 deepgrad[fast]``); without it, or with the environment variable ``DEEPGRAD_FUSED=0``,
 the NumPy kernels run.
 
+When numba is imported (the policy). numba is not free: ``import numba`` makes ~65 MiB of
+resident memory and its first compiled call ~65 MiB more (LLVM), and takes about a second.
+So a loop compiles on its own only if it pays for that:
+
+* numba already imported (by the program, or by deepgrad's other compiled kernels such as
+  a CNN's pooling loops or another optimiser's loop): every loop runs compiled; loading is
+  paid, and the loop gives the same bits as the kernel;
+* a loop made with ``loads_numba=True`` (the ~12-pass rules: Adam and its family,
+  Adagrad, Adadelta, RMSprop, Rprop, ASGD; about 3x faster compiled) imports numba on
+  its first update;
+* SGD's loop (``loads_numba=False``) never imports numba by itself. Its NumPy kernel makes
+  2 to 4 passes, and the loop saves ~0.4 ns per parameter per step (one thread: ~220 against
+  ~440 us for an MLP 784-512-256-10's 535k parameters), ~4 % of that MLP's training step,
+  while numba would more than treble the run's peak memory (``bench/bench_memory.py``).
+  For a large model trained long with SGD, ``import numba`` before training switches the
+  loop on.
+
 Each loop performs the same float operations in the same order as its NumPy kernel,
 on scalars of the arrays' dtype (cast from Python floats exactly as NumPy casts them),
 so both give the same bits; the tests check this for every option. The compiled loops
@@ -16,6 +33,7 @@ release the GIL (``nogil``): other Python threads run while an update does.
 import functools
 import importlib.util
 import os
+import sys
 import threading
 import warnings
 
@@ -73,12 +91,15 @@ class FusedLoop:
 
     ``loop(*arrays, *constants)`` updates the arrays in place; ``constants(**scalars)``
     turns the optimiser's hyperparameters into the loop's constants (Python floats and
-    bools), computed as the NumPy kernel computes them.
+    bools), computed as the NumPy kernel computes them. ``loads_numba``: whether this loop
+    may import numba itself; if False it runs compiled only once numba has been imported
+    by something else (see the module's docstring).
     """
 
-    def __init__(self, loop, constants):
+    def __init__(self, loop, constants, loads_numba=True):
         self.loop = loop
         self.constants = constants
+        self.loads_numba = loads_numba
         self._compiled = None
         self._ready = set()  # (dtype, which arrays are None) already compiled
         self._last = (None, None)  # (arguments, kernel) last handed out
@@ -90,6 +111,8 @@ class FusedLoop:
         of one float dtype), numba is missing or disabled, or it cannot compile the loop."""
         if not ENABLED or _numba_failed:
             return None
+        if not self.loads_numba and _numba_jit is None and "numba" not in sys.modules:
+            return None  # numba not imported yet, and this loop does not pay for importing it
         p = arrays[0]
         if type(p) is not np.ndarray or p.dtype.char not in "fd":
             return None
@@ -136,6 +159,6 @@ class FusedLoop:
         return self._compiled
 
 
-def fused_loop(constants):
+def fused_loop(constants, loads_numba=True):
     """Decorator: ``@fused_loop(constants_fn)`` over a per-element loop gives a FusedLoop."""
-    return lambda loop: FusedLoop(loop, constants)
+    return lambda loop: FusedLoop(loop, constants, loads_numba)

@@ -1,14 +1,38 @@
-"""Datasets, samplers and the DataLoader, as ``torch.utils.data``."""
-from .collate import default_collate, default_convert
-from .dataloader import DataLoader, WorkerInfo, get_worker_info
-from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
-                      TensorDataset, random_split)
-from .distributed import DistributedSampler
-from .sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
-                      SubsetRandomSampler, WeightedRandomSampler)
+"""Datasets, samplers and the DataLoader, as ``torch.utils.data``.
+
+The names load on first use (``deepgrad.utils.data.DataLoader``, ``from deepgrad.utils.data
+import TensorDataset``; a module ``__getattr__``, PEP 562): ``import deepgrad`` reaches this
+package through ``nn.Module`` (``deepgrad.utils.hooks``), and the DataLoader would bring its
+threads, queues and ``concurrent.futures`` into every program, which stay resident. ``dir()``,
+tab completion, ``from deepgrad.utils.data import *`` and pickling (by each class's own
+module) work as if all were imported.
+"""
+# name -> the submodule defining it, loaded on first access
+_LAZY = {"default_collate": "collate", "default_convert": "collate",
+         "DataLoader": "dataloader", "WorkerInfo": "dataloader", "get_worker_info": "dataloader",
+         "ChainDataset": "dataset", "ConcatDataset": "dataset", "Dataset": "dataset",
+         "IterableDataset": "dataset", "Subset": "dataset", "TensorDataset": "dataset",
+         "random_split": "dataset", "DistributedSampler": "distributed",
+         "BatchSampler": "sampler", "RandomSampler": "sampler", "Sampler": "sampler",
+         "SequentialSampler": "sampler", "SubsetRandomSampler": "sampler",
+         "WeightedRandomSampler": "sampler"}
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset",
            "DistributedSampler",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset",
            "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo",
            "default_collate", "default_convert", "get_worker_info", "random_split"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        globals()[name] = value  # once: later lookups find it without __getattr__
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
