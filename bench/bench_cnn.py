@@ -59,6 +59,7 @@ def make_torch(weights):
 
 
 def make_deepgrad(weights):
+    dg.set_num_threads(THREADS)  # BLAS and the compiled loops, as torch.set_num_threads above
     model = deepgrad_model()
     model.load_state_dict({k: dg.tensor(v) for k, v in weights.items()})
     opt = SGD(model.parameters(), lr=LR)

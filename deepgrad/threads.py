@@ -1,7 +1,9 @@
 """``set_num_threads`` / ``get_num_threads``: how many threads deepgrad's maths may use.
 
-deepgrad's only multi-threaded work is NumPy's BLAS (matrix products, convolutions as
-GEMMs). When ``threadpoolctl`` is installed (scikit-learn brings it) ``set_num_threads``
+deepgrad's multi-threaded work is NumPy's BLAS (matrix products, convolutions as
+GEMMs) and, with deepgrad[fast], the compiled convolution, pooling and ReLU loops, which
+read the recorded count (``nn/functional/_fast_kernels.num_threads``). When
+``threadpoolctl`` is installed (scikit-learn brings it) ``set_num_threads``
 limits the BLAS pools for real and ``get_num_threads`` reads them back; without it the
 value is only recorded, and ``get_num_threads`` returns it (or the CPU count before
 any call), so scripts that set and print it run unchanged.

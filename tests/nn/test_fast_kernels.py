@@ -133,67 +133,6 @@ def test_relu_backward_same_as_numpy_and_torch():
     assert_close(compiled[1], tx.grad, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_lstm_same_as_numpy_and_torch(bidirectional):
-    rng = np.random.default_rng(9)
-    x = rng.standard_normal((5, 3, 4)).astype(np.float32)
-
-    def run():
-        deepgrad.manual_seed(0)
-        lstm = deepgrad.nn.LSTM(4, 6, bidirectional=bidirectional)
-        xt = deepgrad.tensor(x, requires_grad=True)
-        y, (h, c) = lstm(xt)
-        (y.sum() * 0.5 + (h * h).sum() + c.sum()).backward()
-        return [y.detach().numpy(), xt.grad.numpy()] + [p.grad.numpy()
-                                                        for p in lstm.parameters()]
-
-    compiled, plain = _both(run, ["lstm_cell", "lstm_cell_back"])
-    _same(compiled, plain)
-    deepgrad.manual_seed(0)
-    state = deepgrad.nn.LSTM(4, 6, bidirectional=bidirectional).state_dict()
-    tl = torch.nn.LSTM(4, 6, bidirectional=bidirectional)
-    tl.load_state_dict({k: torch.tensor(v.numpy()) for k, v in state.items()})
-    tx = torch.tensor(x, requires_grad=True)
-    ty, (th, tc) = tl(tx)
-    (ty.sum() * 0.5 + (th * th).sum() + tc.sum()).backward()
-    assert_close(compiled[0], ty, rtol=1e-5, atol=1e-6)
-    assert_close(compiled[1], tx.grad, rtol=1e-4, atol=1e-5)
-    for got, p in zip(compiled[2:], tl.parameters()):
-        assert_close(got, p.grad, rtol=1e-4, atol=1e-5)
-
-
-@pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("use_y", [False, True])
-def test_gru_same_as_numpy_and_torch(bidirectional, use_y):
-    """The GRU's compiled backward step: the same bits as the NumPy lines, and torch's
-    gradients; with and without a gradient flowing into the output sequence."""
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((6, 3, 4)).astype(np.float32)
-
-    def loss(y, h):
-        return (y.sum() * 0.5 if use_y else 0) + (h * h).sum()
-
-    def run():
-        deepgrad.manual_seed(0)
-        gru = deepgrad.nn.GRU(4, 5, num_layers=2, bidirectional=bidirectional)
-        xt = deepgrad.tensor(x, requires_grad=True)
-        loss(*gru(xt)).backward()
-        return [gru(xt)[0].detach().numpy(), xt.grad.numpy()] + [p.grad.numpy()
-                                                                 for p in gru.parameters()]
-
-    compiled, plain = _both(run, ["gru_cell_back"])
-    _same(compiled, plain)
-    deepgrad.manual_seed(0)
-    state = deepgrad.nn.GRU(4, 5, num_layers=2, bidirectional=bidirectional).state_dict()
-    tg = torch.nn.GRU(4, 5, num_layers=2, bidirectional=bidirectional)
-    tg.load_state_dict({k: torch.tensor(v.numpy()) for k, v in state.items()})
-    tx = torch.tensor(x, requires_grad=True)
-    loss(*tg(tx)).backward()
-    assert_close(compiled[1], tx.grad, rtol=1e-4, atol=1e-5)
-    for got, p in zip(compiled[2:], tg.parameters()):
-        assert_close(got, p.grad, rtol=1e-4, atol=1e-5)
-
-
 def test_switched_off_or_foreign_arrays_take_the_numpy_path():
     saved = fast.ENABLED
     try:

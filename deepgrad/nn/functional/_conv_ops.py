@@ -38,6 +38,13 @@ is ~2 ms slower on LeNet's second conv than from a tap-major layout (both paths 
 the same products, so they share the GEMM). Buffers are made with ``order="C"``
 (``np.zeros_like(a, shape=...)`` otherwise copies the stride order of ``a``; that made
 col2im 30x slower).
+
+With deepgrad[fast], the copies (padding, im2col, the layout changes) and col2im are
+compiled loops that run on all of deepgrad's threads (``_fast_kernels.py``), and every
+large array comes from ``_fast_kernels.buffer``, which reuses memory between training
+steps: on the benchmark machine, fresh memory's page faults had cost a LeNet step ~20 ms
+of its ~54 ms (one thread). In backward, g's (N·Ho·Wo, O) matrix is made once for both
+gradients (``Conv2d.backward`` passes it as ``gm``).
 """
 import numpy as np
 
@@ -55,6 +62,14 @@ def _as_strided(a, shape, strides):
     return cupy.lib.stride_tricks.as_strided(a, shape, strides)
 
 
+def _empty(like, shape):
+    """An uninitialised C-contiguous array of ``like``'s dtype and type; NumPy arrays come
+    from the buffer cache (``_fast_kernels.buffer``: no page faults once warm)."""
+    if type(like) is np.ndarray:
+        return fast.buffer(shape, like.dtype)
+    return np.empty_like(like, shape=shape, order="C")
+
+
 def out_size(size, pad_lo, pad_hi, k, s, d):
     return (size + pad_lo + pad_hi - d * (k - 1) - 1) // s + 1
 
@@ -62,14 +77,23 @@ def out_size(size, pad_lo, pad_hi, k, s, d):
 def _padded_nhwc(x, pads):
     """x (N, C, H, W) copied to a channels-last (N, H+pt+pb, W+pl+pr, C) array, zero-padded.
 
-    One channel: (N, H, W, 1) is x's own memory, so no copy is made without padding.
+    One channel, or a channels-last x: (N, H, W, C) is x's own memory, so no copy is made
+    without padding.
     """
     xt = x.transpose(0, 2, 3, 1)
     (pt, pb), (pl, pr) = pads
     n, h, w, c = xt.shape
-    if not (pt or pb or pl or pr):
-        return xt if c == 1 else row_major(xt)
-    xp = np.zeros_like(x, shape=(n, h + pt + pb, w + pl + pr, c), order="C")
+    padded = pt or pb or pl or pr
+    if not padded and (c == 1 or xt.flags.c_contiguous):  # one channel, or channels-last x
+        return xt
+    shape = (n, h + pt + pb, w + pl + pr, c)
+    if fast.usable(x):  # compiled (deepgrad[fast]): transpose and padding in one pass
+        xp = _empty(x, shape)
+        if fast.run("padded_nhwc", x, pt, pl, xp, work=xp.size):
+            return xp
+    if not padded:
+        return row_major(xt)
+    xp = np.zeros_like(x, shape=shape, order="C")
     xp[:, pt:pt + h, pl:pl + w] = xt
     return xp
 
@@ -89,12 +113,16 @@ def _im2col(xp, kh, kw, stride, dilation, ho, wo):
     n, _, _, c = xp.shape
     (sh, sw), (dh, dw) = stride, dilation
     if c == 1:
-        cols = np.empty_like(xp, shape=(kh * kw, n, ho, wo), order="C")
+        cols = _empty(xp, (kh * kw, n, ho, wo))
         x2 = xp[..., 0]
         for a in range(kh):
             for b in range(kw):
                 cols[a * kw + b] = x2[:, _window(a, dh, sh, ho), _window(b, dw, sw, wo)]
         return cols.reshape(kh * kw, n * ho * wo)
+    if fast.usable(xp):  # compiled (deepgrad[fast]): the same copy, on all threads
+        cols = _empty(xp, (n, ho, wo, kh, kw, c))
+        if fast.run("im2col", xp, kh, kw, sh, sw, dh, dw, cols, work=cols.size):
+            return cols.reshape(n * ho * wo, kh * kw * c)
     s0, s1, s2, s3 = xp.strides
     view = _as_strided(xp, (n, ho, wo, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
     return view.reshape(n * ho * wo, kh * kw * c)
@@ -103,6 +131,10 @@ def _im2col(xp, kh, kw, stride, dilation, ho, wo):
 def _grad_matrix(g):
     """g (N, O, Ho, Wo) as the (N·Ho·Wo, O) matrix: one copy of an NCHW gradient."""
     n, o, ho, wo = g.shape
+    if fast.usable(g):  # compiled (deepgrad[fast]): the same copy, on all threads
+        out = _empty(g, (n, ho, wo, o))
+        if fast.run("nchw_to_rows", g, out, work=out.size):
+            return out.reshape(n * ho * wo, o)
     return row_major(g.transpose(0, 2, 3, 1)).reshape(n * ho * wo, o)
 
 
@@ -124,30 +156,32 @@ def conv2d_array(x, w, b, stride, pads, dilation, groups):
     all_cols = []
     if cg == 1:
         # (og, kh·kw) @ (N, kh·kw, P): a GEMM per sample writes (N, O, P), i.e. NCHW
-        y = np.empty_like(x, shape=(n, o, ho * wo), order="C")
+        y = _empty(x, (n, o, ho * wo))
         for gi in range(groups):
             cols = _im2col(xp[..., gi:gi + 1], kh, kw, stride, dilation, ho, wo)
             per_sample = cols.reshape(kh * kw, n, ho * wo).transpose(1, 0, 2)
             np.matmul(_weight_matrix(w[gi * og:(gi + 1) * og]), per_sample,
                       out=y[:, gi * og:(gi + 1) * og])
             all_cols.append(cols)
-        if b is not None:
+        if b is not None and not (fast.usable(y, b) and
+                                  fast.run("add_channel_bias", y, row_major(b), work=y.size)):
             y += b[:, None]
         return y.reshape(n, o, ho, wo), all_cols
     y = np.empty_like(x, shape=(n * ho * wo, o), order="C") if groups > 1 else None
     for gi in range(groups):
         cols = _im2col(xp[..., gi * cg:(gi + 1) * cg], kh, kw, stride, dilation, ho, wo)
-        yg = cols @ _weight_matrix(w[gi * og:(gi + 1) * og]).T
+        wt = _weight_matrix(w[gi * og:(gi + 1) * og]).T
         if groups == 1:
-            y = yg
+            y = np.matmul(cols, wt, out=_empty(cols, (cols.shape[0], o))) \
+                if type(cols) is np.ndarray and cols.dtype == wt.dtype else cols @ wt
         else:
-            y[:, gi * og:(gi + 1) * og] = yg
+            y[:, gi * og:(gi + 1) * og] = cols @ wt
         all_cols.append(cols)
     if fast.usable(y, w) and (b is None or fast.usable(y, b)):
         # compiled (deepgrad[fast]): bias and the transposing copy in one pass
-        out = np.empty_like(y, shape=(n, o, ho, wo), order="C")
+        out = _empty(y, (n, o, ho, wo))
         bias = np.empty_like(y, shape=(0,)) if b is None else row_major(b)
-        if fast.run("rows_to_nchw", y.reshape(n, ho, wo, o), bias, out):
+        if fast.run("rows_to_nchw", y.reshape(n, ho, wo, o), bias, out, work=out.size):
             return out, all_cols
     if b is not None:
         y += b
@@ -155,15 +189,16 @@ def conv2d_array(x, w, b, stride, pads, dilation, groups):
     return row_major(y.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)), all_cols
 
 
-def conv_transpose2d_array(g, w, x_shape, stride, pads, dilation, groups):
-    """The adjoint of the correlation: scatter-add g @ W back onto an input of ``x_shape``."""
+def conv_transpose2d_array(g, w, x_shape, stride, pads, dilation, groups, gm=None):
+    """The adjoint of the correlation: scatter-add g @ W back onto an input of ``x_shape``.
+    ``gm``: g as the (N·Ho·Wo, O) matrix, when the caller has it already."""
     n, c, h, wd = x_shape
     _, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
     (pt, pb), (pl, pr) = pads
     (sh, sw), (dh, dw) = stride, dilation
     og = o // groups
-    gm = _grad_matrix(g)
+    gm = _grad_matrix(g) if gm is None else gm
     if groups == 1 and fast.usable(gm, w):
         out = _col2im_compiled(gm, w, x_shape, ho, wo, stride, pads, dilation)
         if out is not None:
@@ -186,7 +221,10 @@ def _tap_gradients(gm, w):
     One GEMM (measured 4.8 ms against 6.4 ms for nine per-tap GEMMs on LeNet's second conv);
     both col2im paths read its result, so they add the same products.
     """
-    return gm @ _weight_matrix(w)
+    wm = _weight_matrix(w)
+    if type(gm) is np.ndarray and gm.dtype == wm.dtype:
+        return np.matmul(gm, wm, out=_empty(gm, (gm.shape[0], wm.shape[1])))
+    return gm @ wm
 
 
 def _col2im_compiled(gm, w, x_shape, ho, wo, stride, pads, dilation):
@@ -196,18 +234,21 @@ def _col2im_compiled(gm, w, x_shape, ho, wo, stride, pads, dilation):
     n, c, h, wd = x_shape
     o, _, kh, kw = w.shape
     gcols = _tap_gradients(gm, w)
-    out = np.empty_like(gm, shape=(n, c, h, wd), order="C")
+    out = _empty(gm, (n, c, h, wd))
     (pt, pb), (pl, pr) = pads
-    scratch = np.empty_like(gm, shape=(h + pt + pb, wd + pl + pr, c), order="C")
+    # one padded channels-last scratch plane per thread
+    threads = min(fast.workers(gcols.size), n)
+    scratch = np.empty_like(gm, shape=(threads, h + pt + pb, wd + pl + pr, c), order="C")
     (sh, sw), (dh, dw) = stride, dilation
     if not fast.run("col2im_nchw", gcols.reshape(n, ho, wo, kh * kw, c), kh, kw, sh, sw, dh, dw,
-                    pt, pl, scratch, out):
+                    pt, pl, scratch, out, work=gcols.size):
         return None
     return out
 
 
-def conv_weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, cols=None):
-    """dL/dw = g^T @ cols per group, returned as a contiguous (O, C/groups, kh, kw)."""
+def conv_weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, cols=None, gm=None):
+    """dL/dw = g^T @ cols per group, returned as a contiguous (O, C/groups, kh, kw).
+    ``gm``: g as the (N·Ho·Wo, O) matrix, when the caller has it already."""
     o, cg, kh, kw = w_shape
     n, _, ho, wo = g.shape
     og = o // groups
@@ -224,7 +265,7 @@ def conv_weight_grad_array(x, g, w_shape, stride, pads, dilation, groups, cols=N
             np.sum(np.matmul(g3[:, gi * og:(gi + 1) * og], per_sample), axis=0,
                    out=gw[gi * og:(gi + 1) * og])
         return gw.reshape(o, cg, kh, kw)
-    gm = _grad_matrix(g)
+    gm = _grad_matrix(g) if gm is None else gm
     for gi in range(groups):
         if cols is not None:
             cols_g = cols[gi]
@@ -248,8 +289,12 @@ class Conv2d(ArrayFunction):
     def backward(self, g):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
-        gx = ConvTranspose2d.apply(g, w, x_shape=x.shape, **self.geom) if need[0] else None
-        gw = (ConvWeightGrad.apply(x, g, w_shape=w.shape, cols=self.cols, **self.geom)
+        # both gradients read g as the (N·Ho·Wo, O) matrix (the weight's only for C/groups
+        # > 1): one copy for the two
+        gm = _grad_matrix(g._data) if need[0] and need[1] and w.shape[1] > 1 else None
+        gx = (ConvTranspose2d.apply(g, w, x_shape=x.shape, gm=gm, **self.geom) if need[0]
+              else None)
+        gw = (ConvWeightGrad.apply(x, g, w_shape=w.shape, cols=self.cols, gm=gm, **self.geom)
               if need[1] else None)
         if len(self.inputs) == 2:
             return gx, gw
@@ -262,9 +307,9 @@ class ConvTranspose2d(ArrayFunction):
     Bilinear in (g, w): d/dg = conv(gg, w), d/dw = corr(gg, g).
     """
 
-    def forward(self, g, w, *, x_shape, stride, pads, dilation, groups):
+    def forward(self, g, w, *, x_shape, stride, pads, dilation, groups, gm=None):
         self.geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
-        return conv_transpose2d_array(g, w, tuple(x_shape), stride, pads, dilation, groups)
+        return conv_transpose2d_array(g, w, tuple(x_shape), stride, pads, dilation, groups, gm)
 
     def backward(self, gg):
         g, w = self.inputs
@@ -278,9 +323,10 @@ class ConvTranspose2d(ArrayFunction):
 class ConvWeightGrad(ArrayFunction):
     """gw = corr(x, g): the weight gradient of Conv2d. d/dx = conv^T(g, gg), d/dg = conv(x, gg)."""
 
-    def forward(self, x, g, *, w_shape, stride, pads, dilation, groups, cols):
+    def forward(self, x, g, *, w_shape, stride, pads, dilation, groups, cols, gm=None):
         self.geom = dict(stride=stride, pads=pads, dilation=dilation, groups=groups)
-        return conv_weight_grad_array(x, g, tuple(w_shape), stride, pads, dilation, groups, cols)
+        return conv_weight_grad_array(x, g, tuple(w_shape), stride, pads, dilation, groups, cols,
+                                      gm)
 
     def backward(self, gg):
         x, g = self.inputs

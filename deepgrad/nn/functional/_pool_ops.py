@@ -148,7 +148,9 @@ def max_pool_array(x, win):
 # Measured (1 thread, CPU time, LeNet's first 2 x 2 pool over 64 x 32 x 26 x 26): forward
 # 2.0 ms against 4.0 for the NumPy two-stage tiled max, backward 2.1 against 4.6. Without
 # numba (or DEEPGRAD_FUSED=0) the NumPy code below runs; tests/nn/test_fast_kernels.py
-# checks that both give the same bits.
+# checks that both give the same bits. Large poolings run their planes on all of
+# deepgrad's threads; outputs and gradients come from the reusable ``fast.buffer`` (no
+# memset: the scatter loop zeroes each plane itself; tests/nn/test_conv_kernels.py).
 
 def _max_pool_compiled(x, win):
     """max_pool_array by the compiled loop, or None when it cannot run (see _fast_kernels)."""
@@ -156,13 +158,13 @@ def _max_pool_compiled(x, win):
         return None
     xp = row_major(win.padded(x, -np.inf))
     n, c = x.shape[:2]
-    best = np.empty_like(x, shape=(n, c, win.ho, win.wo), order="C")
-    idx = np.empty(best.shape, np.uint8 if win.kh * win.kw < 256 else np.int32)
+    best = fast.buffer((n, c, win.ho, win.wo), x.dtype)
+    idx = fast.buffer(best.shape, np.uint8 if win.kh * win.kw < 256 else np.int32)
     (sh, sw), (dh, dw) = win.stride, win.dilation
     if (win.kh, win.kw) == (2, 2):
-        ran = fast.run("max_pool_2x2", xp, sh, sw, dh, dw, best, idx)
+        ran = fast.run("max_pool_2x2", xp, sh, sw, dh, dw, best, idx, work=xp.size)
     else:
-        ran = fast.run("max_pool", xp, win.kh, win.kw, sh, sw, dh, dw, best, idx)
+        ran = fast.run("max_pool", xp, win.kh, win.kw, sh, sw, dh, dw, best, idx, work=xp.size)
     if not ran:
         return None
     return best, idx
@@ -173,11 +175,12 @@ def _max_scatter_compiled(g, win, idx):
     if isinstance(idx, tuple) or not fast.usable(g):
         return None
     n, c, h, w = win.in_shape
-    gxp = np.zeros_like(g, shape=(n, c, win.hp, win.wp), order="C")
+    # no memset: the loop zeroes each plane itself
+    gxp = fast.buffer((n, c, win.hp, win.wp), g.dtype)
     (sh, sw), (dh, dw) = win.stride, win.dilation
     taps = np.arange(win.kh * win.kw)
     if not fast.run("max_pool_scatter", row_major(g), idx, taps // win.kw * dh,
-                    taps % win.kw * dw, sh, sw, win.disjoint, gxp):
+                    taps % win.kw * dw, sh, sw, win.disjoint, gxp, work=gxp.size):
         return None
     ph, pw = win.padding
     if win.hp == h and win.wp == w:
