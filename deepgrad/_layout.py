@@ -211,10 +211,14 @@ def like_torch(out, *arrays):
     if not isinstance(out, np.ndarray) or out.ndim < 2:
         return out
     arrays = [a for a in arrays if isinstance(a, np.ndarray)]
-    if out.flags.c_contiguous and all(_in_row_major_order(a) for a in arrays):
-        # the common case (gates sliced out of one matrix): torch iterates these
-        # row-major as well, and NumPy's result already is; skip the general sort
-        return out
+    if out.flags.c_contiguous:
+        for a in arrays:
+            if not _in_row_major_order(a):
+                break
+        else:
+            # the common case (gates sliced out of one matrix): torch iterates these
+            # row-major as well, and NumPy's result already is; skip the general sort
+            return out
     want = elementwise_strides(out.shape, arrays)
     if want is None:
         if out.flags.c_contiguous:

@@ -371,7 +371,14 @@ class Tensor(TensorMethods):
         if (gradient is None and inputs is None and not create_graph and self._requires_grad
                 and self._data.size == 1 and self.grad_fn is not None):
             # the common case, kept short: loss.backward()
-            seed = Tensor._make(np.ones_like(self._data), self._device)
+            arr = self._data
+            if type(arr) is np.ndarray:  # one element: np.array is C, np.ones_like is Python
+                ones = np.array(1, dtype=arr.dtype)
+                if arr.ndim:
+                    ones = ones.reshape(arr.shape)
+            else:
+                ones = np.ones_like(arr)
+            seed = Tensor._make(ones, self._device)
             _run_backward((self,), (seed,), bool(retain_graph), False)
             return
         from .autograd import backward  # noqa: PLC0415

@@ -12,14 +12,19 @@ Algorithm (Kahn's topological order, no recursion, so a chain of 10,000 ops work
 3. Unless ``retain_graph``, each node forgets its saved values once used, and a
    second backward through it raises a clear error.
 
-Gradients are Tensors. With ``create_graph=False`` the backward formulas run in
-no-grad mode; with ``create_graph=True`` they are recorded, so the gradients are
-themselves differentiable (Hessian-vector products, WGAN-GP).
+With ``create_graph=True`` gradients are Tensors and the backward formulas are
+recorded, so the gradients are themselves differentiable (Hessian-vector products,
+WGAN-GP); ``autograd.grad`` also works on Tensors. A plain ``backward()`` needs no
+graph of the gradients, so it moves raw arrays between the nodes: an op that defines
+``backward_arrays(g)`` turns its output gradient's array into its inputs' arrays with
+NumPy calls only, no Tensor or graph bookkeeping (most built-in ops on the hot path);
+any other node gets its gradients wrapped as Tensors and runs its ``backward``.
 """
 import threading
 
+from .. import tensor as _tensor  # the module: Tensor is defined after this file loads
 from . import grad_mode
-from .function import _SECOND_BACKWARD
+from .function import _SECOND_BACKWARD, SliceGradient
 
 # callbacks queued by hooks during a backward pass, run when the outermost pass ends
 _callbacks = threading.local()
@@ -89,6 +94,7 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
     of non-leaves, as made by :func:`deepgrad.autograd.grad`) the gradients
     arriving there are stored in it instead and no ``.grad`` is touched.
     """
+    arrays = capture is None and not create_graph  # the plain-backward fast path
     pending = {}
     roots = []
     for out, seed in zip(outputs, seeds):
@@ -110,13 +116,22 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
         if slot is None:
             slot = pending[node] = [None] * node._n_out
             roots.append(node)
-        slot[out._out_index] = _accumulate(slot[out._out_index], seed)
+        if arrays:
+            old = slot[out._out_index]
+            slot[out._out_index] = seed._data if old is None else old + seed._data
+        else:
+            slot[out._out_index] = _accumulate(slot[out._out_index], seed)
 
     deps, leaf_edges = _collect_dependencies(roots)
     ready = [n for n in roots if deps[n] == 0]
     handed = set()  # ids of arrays given to leaves, so two leaves never share one
     sums = _Sums(create_graph)
-    leaves = _LeafSums(leaf_edges, create_graph, handed, sums) if capture is None else None
+    if arrays:
+        leaves = _ArrayLeafSums(leaf_edges, False, handed, sums)
+        run = _run_node_arrays
+    else:
+        leaves = _LeafSums(leaf_edges, create_graph, handed, sums) if capture is None else None
+        run = _run_node
     state = grad_mode._state
     previous, state.enabled = state.enabled, create_graph  # record only with create_graph
     outermost = getattr(_callbacks, "queue", None) is None
@@ -130,7 +145,7 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
             if owned:  # from here on the gradients may be shared: never add into them
                 for g in grads:
                     owned.discard(id(g))
-            _run_node(node, grads, pending, deps, ready, retain_graph, capture, leaves, sums)
+            run(node, grads, pending, deps, ready, retain_graph, capture, leaves, sums)
         if outermost:
             queue = _callbacks.queue
             while queue:  # a callback may queue another
@@ -223,6 +238,123 @@ def _run_node(node, grads, pending, deps, ready, retain_graph, capture, leaves, 
         node._released = True
 
 
+def _run_node_arrays(node, grads, pending, deps, ready, retain_graph, capture, leaves, sums):
+    """``_run_node`` for a plain backward: ``grads`` and the pending gradients are raw
+    arrays (``capture`` is always None here). An input's gradient may also be a
+    ``SliceGradient``, added into that input's pending array where the slice lies."""
+    if node._released:
+        raise RuntimeError(_SECOND_BACKWARD)
+    if node._tensor_hooks is not None:
+        grads = _arrays_of(_run_tensor_hooks(node._tensor_hooks, _tensors_of(node, grads)))
+    inputs = node.inputs
+    checked = True  # a built-in array formula gives each input's shape and dtype exactly
+    if len(grads) == 1:
+        missing = grads[0] is None
+    else:
+        missing = all(g is None for g in grads)
+    if missing:
+        in_grads = (None,) * len(inputs)
+    else:
+        versions = node._versions
+        if versions is not None:  # an input it reads was changed in place: fail loudly
+            for t, v in zip(inputs, versions):
+                if t is not None and t._vc[0] != v:
+                    node._check_versions()
+        fast = node.backward_arrays
+        if fast is not None and len(grads) == 1 and node._node_hooks is None:
+            in_grads = fast(grads[0])
+        else:
+            in_grads = _arrays_of(_backward_tensors(node, grads))
+            checked = False
+    for t, g in zip(inputs, in_grads):
+        if t is None:
+            continue
+        fn = t.grad_fn
+        if fn is None:  # a leaf
+            if t._requires_grad:  # every edge arrives, with a gradient or None
+                leaves.arrive(t, g, node, checked)
+            continue
+        if g is not None:
+            slot = pending.get(fn)
+            if type(g) is SliceGradient:
+                g = sums.add_slice(None if slot is None else slot[t._out_index], g)
+            else:
+                if not checked and (g.shape != t._data.shape or g.dtype != t._data.dtype):
+                    g = _checked_array(node, t, g)
+                if slot is not None and slot[t._out_index] is not None:
+                    g = sums.add_arrays(slot[t._out_index], g)
+            if slot is not None:
+                slot[t._out_index] = g
+            elif fn._n_out == 1:
+                pending[fn] = [g]
+            else:
+                slot = pending[fn] = [None] * fn._n_out
+                slot[t._out_index] = g
+        elif fn not in pending:  # nothing flowed into it (yet): it still runs, to free it
+            pending[fn] = [None] * fn._n_out
+        left = deps[fn] - 1
+        deps[fn] = left
+        if left == 0:  # its last consumer has sent its gradient: fn may run
+            ready.append(fn)
+    if not retain_graph:
+        node.__dict__.clear()
+        node._released = True
+
+
+def _backward_tensors(node, grads):
+    """Run a node's Tensor-level ``backward`` on array gradients (wrapped as Tensors, zeros
+    for missing ones as PyTorch's materialize_grads); its node hooks see Tensors too."""
+    grads = _tensors_of(node, grads)
+    if any(g is None for g in grads) and node.materialize_grads:
+        grads = _materialize(node, grads)
+    in_grads = type(node).backward(node, *grads)  # also right for staticmethods
+    if type(in_grads) is not tuple:
+        in_grads = (in_grads,)
+    if len(in_grads) != len(node.inputs):
+        raise RuntimeError(f"{node.name()}.backward returned {len(in_grads)} gradients "
+                           f"but forward had {len(node.inputs)} inputs")
+    if node._node_hooks:
+        for h in node._node_hooks:
+            h(in_grads, tuple(grads))
+    return in_grads
+
+
+def _tensors_of(node, grads):
+    """Array gradients of ``node``'s outputs as Tensors on the outputs' devices."""
+    Tensor = _tensor.Tensor
+    meta = node.__dict__.get("_out_meta")
+    out = []
+    for i, g in enumerate(grads):
+        if g is not None:
+            dev = meta[i][2] if meta is not None and meta[i] is not None else _device_of(node)
+            g = Tensor._make(g, dev)
+        out.append(g)
+    return out
+
+
+def _device_of(node):
+    for t in node.inputs:
+        if t is not None:
+            return t._device
+    from ..backend import CPU  # noqa: PLC0415
+
+    return CPU
+
+
+def _arrays_of(grads):
+    """The arrays of Tensor gradients (anything else, such as a custom backward's value
+    for a non-tensor input, which the engine skips, passes through)."""
+    return tuple(g._data if isinstance(g, _tensor.Tensor) else g for g in grads)
+
+
+def _checked_array(node, t, g):
+    """``_checked`` for a raw array gradient: a wrong shape fails, a dtype is cast."""
+    if g.shape != t._data.shape:
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} "
+                           f"for an input of shape {tuple(t._data.shape)}")
+    return g.astype(t._data.dtype)
+
+
 def _checked(node, t, g):
     """``g`` as a gradient for input ``t``: a wrong shape is a wrong backward formula (fail
     loudly); a different dtype is cast to ``t``'s, as PyTorch does."""
@@ -262,6 +394,39 @@ class _Sums:
         total = type(old)._make(arr, old._device)
         self.owned.add(id(total))
         return total
+
+    def add_arrays(self, old, g):
+        """``add`` for a plain backward, whose gradients are raw arrays."""
+        owned = self.owned
+        if id(old) in owned:
+            old += g  # in place (a NumPy scalar, from a 0-d sum, is rebound instead)
+            owned.add(id(old))
+            return old
+        if old.ndim == 0:  # NumPy's a + b of 0-d arrays is a scalar: keep an array
+            arr = old.copy()
+            arr += g
+        else:
+            arr = old + g
+        owned.add(id(arr))
+        return arr
+
+    def add_slice(self, old, part):
+        """``old`` plus a ``SliceGradient`` (zeros but for ``part.grad`` at ``part.index``),
+        writing only the slice: into ``old`` itself when this pass owns it, else into a
+        fresh array (a zero one when nothing has arrived yet)."""
+        owned = self.owned
+        if old is None:
+            arr = part.materialize()
+        elif id(old) in owned and old.ndim:
+            old[part.index] += part.grad
+            return old
+        elif old.ndim:
+            arr = old.copy()
+            arr[part.index] += part.grad
+        else:
+            return self.add_arrays(old, part.materialize())
+        owned.add(id(arr))
+        return arr
 
 def _run_tensor_hooks(hooks, grads):
     """Hooks registered on non-leaf tensors: each may replace its gradient."""
@@ -309,6 +474,54 @@ class _LeafSums:
             if total is not None:
                 self.sums.owned.discard(id(total))
                 _accumulate_leaf(leaf, total, self.create_graph, self.handed)
+
+
+class _ArrayLeafSums(_LeafSums):
+    """``_LeafSums`` for a plain backward: the gradients arriving are raw arrays (or a
+    ``SliceGradient``); the leaf's total becomes a Tensor for ``.grad`` and its hooks."""
+
+    __slots__ = ()
+
+    def arrive(self, leaf, g, node, checked=False):
+        """``checked``: ``g`` came from a built-in array formula, right in shape and dtype."""
+        key = id(leaf)
+        if g is not None:
+            if type(g) is SliceGradient:
+                g = g.materialize()
+            elif not checked and (g.shape != leaf._data.shape or g.dtype != leaf._data.dtype):
+                g = _checked_array(node, leaf, g)
+        left = self.left[key] - 1
+        if left == 0 and key not in self.pending:  # the common case: a leaf used once
+            if g is not None:
+                _accumulate_leaf_array(leaf, g, self.handed)
+            return
+        self.left[key] = left
+        if g is not None:
+            old = self.pending.get(key)
+            self.pending[key] = g if old is None else self.sums.add_arrays(old, g)
+        if left == 0:
+            total = self.pending.pop(key, None)
+            if total is not None:
+                self.sums.owned.discard(id(total))
+                _accumulate_leaf_array(leaf, total, self.handed)
+
+
+def _accumulate_leaf_array(leaf, arr, handed):
+    """``_accumulate_leaf`` for a raw array gradient (a plain backward)."""
+    old = leaf.grad
+    if (leaf._hooks is not None or leaf._post_hooks is not None
+            or (old is not None and old._requires_grad)):
+        _accumulate_leaf(leaf, _tensor.Tensor._make(arr, leaf._device), False, handed)
+        return
+    if old is None:
+        # the same array may reach several leaves, or be a view of another gradient:
+        # give each leaf its own, so that an in-place update of one .grad changes no other
+        if arr.base is not None or id(arr) in handed:
+            arr = arr.copy()
+    else:
+        arr = old._data + arr
+    handed.add(id(arr))
+    leaf.grad = _tensor.Tensor._make(arr, leaf._device)
 
 
 def _accumulate_leaf(leaf, g, create_graph, handed):

@@ -14,8 +14,13 @@ Two flavours share the engine:
   raw arrays of its Tensor inputs (keyword attributes pass through) and returns
   a raw array (or a tuple of arrays for several outputs). ``backward`` is written
   with differentiable Tensor ops, so with ``create_graph=True`` the gradient
-  gets a graph of its own: grad-of-grad for free.
+  gets a graph of its own: grad-of-grad for free. An op on the hot path also
+  defines ``backward_arrays(g)``: the same formulas on raw arrays, which a plain
+  ``backward()`` (no graph of the gradients wanted) runs instead, without creating
+  a Tensor or a node per gradient formula.
 """
+import numpy as np
+
 from .. import tensor as _tensor  # the module: Tensor itself is defined after this file loads
 from . import grad_mode
 
@@ -56,6 +61,10 @@ class Function:
     _node_hooks = None     # hooks registered on the node itself
     _versions = None       # input versions recorded at forward (built-in ops)
     _n_out = 1             # number of outputs (set by ops with several)
+    # an op's backward on raw arrays, for a plain backward(): backward_arrays(g) gets the
+    # output gradient's array and returns a tuple with, per input, an array, None or a
+    # SliceGradient. None here: the engine wraps the gradients and calls backward.
+    backward_arrays = None
 
     # --- the ctx API -----------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -117,6 +126,14 @@ class Function:
         t.grad_fn = self
         t._out_index = 0
         return t
+
+    def output_array(self):
+        """The op's output as a raw array, for ``backward_arrays``; like ``output()``, it
+        fails if that output was changed in place since."""
+        if self._out_vc[0] != self._out_version:
+            raise RuntimeError(_modified_message(self, None, self._out_version,
+                                                 self._out_vc[0], self._out_data.shape))
+        return self._out_data
 
     # --- running ---------------------------------------------------------
     @classmethod
@@ -190,6 +207,13 @@ class ArrayFunction(Function):
                 _device_mismatch(cls, inputs)
             out = ctx.forward(first._data, second._data, **attrs)
             record = first._requires_grad or second._requires_grad
+        elif n == 3:  # Linear with a bias, addmm, where
+            first, second, third = inputs
+            dev = first._device
+            if second._device is not dev or third._device is not dev:
+                _device_mismatch(cls, inputs)
+            out = ctx.forward(first._data, second._data, third._data, **attrs)
+            record = first._requires_grad or second._requires_grad or third._requires_grad
         else:
             first = inputs[0]
             dev = first._device
@@ -232,6 +256,11 @@ class ArrayFunction(Function):
             ctx.needs_input_grad = (first._requires_grad, second._requires_grad)
             if cls.saves_inputs:
                 ctx._versions = (first._vc[0], second._vc[0])
+        elif n == 3:
+            ctx.needs_input_grad = (first._requires_grad, second._requires_grad,
+                                    third._requires_grad)
+            if cls.saves_inputs:
+                ctx._versions = (first._vc[0], second._vc[0], third._vc[0])
         else:
             ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
             if cls.saves_inputs:
@@ -265,6 +294,23 @@ class ArrayFunction(Function):
     @property
     def saved_tensors(self):
         return self.inputs
+
+
+class SliceGradient:
+    """The gradient of a slice ``y = x[index]`` (basic indexing) as ``backward_arrays``
+    returns it: zeros of ``shape`` but ``grad`` at ``index``. The engine adds it into
+    x's pending gradient where the slice lies, so the chunks of one tensor (a GRU's gates)
+    share one buffer instead of each making a full array of zeros to be summed."""
+
+    __slots__ = ("shape", "index", "grad")
+
+    def __init__(self, shape, index, grad):
+        self.shape, self.index, self.grad = shape, index, grad
+
+    def materialize(self):
+        out = np.zeros_like(self.grad, shape=self.shape)  # NumPy or CuPy, as the gradient
+        out[self.index] = self.grad
+        return out
 
 
 _SECOND_BACKWARD = (

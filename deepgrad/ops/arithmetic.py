@@ -30,14 +30,24 @@ class SumTo(ArrayFunction):
 
     def forward(self, a, shape):
         self.in_shape = a.shape
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
-                                          if s == 1 and a.shape[i + lead] != 1)
-        out = a.sum(axis=axes, keepdims=True) if axes else a
-        return out.reshape(shape)
+        return sum_to_array(a, shape)
 
     def backward(self, g):
         return _shape.expand(g, self.in_shape)
+
+
+def sum_to_array(a, shape):
+    """``sum_to`` on a raw array: sum over the leading dims broadcasting added and over the
+    dims where ``shape`` has size 1 but ``a`` does not."""
+    if a.shape == shape:
+        return a
+    lead = a.ndim - len(shape)
+    kept = tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+    if lead and not kept and shape:  # a bias's gradient: summing the leading dims is all
+        return a.sum(axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + kept
+    out = a.sum(axis=axes, keepdims=True) if axes else a
+    return out.reshape(shape)
 
 
 def sum_to(g, shape):
@@ -47,21 +57,43 @@ def sum_to(g, shape):
     return SumTo.apply(g, shape=tuple(shape))
 
 
+def _add(a, b):
+    out = a + b
+    # contiguous operands: NumPy's row-major result is torch's (up to the strides of
+    # size-1 dims of a broadcast result: tests/core/test_layout.py, not worth a check
+    # on every op)
+    if a.flags.c_contiguous and b.flags.c_contiguous:
+        return out
+    return like_torch(out, a, b)  # torch's order for operands in other orders
+
+
+def _mul(a, b):
+    """a * b on arrays, laid out as torch's product (also used by backward formulas)."""
+    out = a * b
+    if a.flags.c_contiguous and b.flags.c_contiguous:
+        return out
+    return like_torch(out, a, b)
+
+
 class Add(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a, b):
-        out = a + b
-        # contiguous operands: NumPy's row-major result is torch's (up to the strides of
-        # size-1 dims of a broadcast result: tests/core/test_layout.py, not worth a check
-        # on every op)
-        if a.flags.c_contiguous and b.flags.c_contiguous:
-            return out
-        return like_torch(out, a, b)  # torch's order for operands in other orders
+        return _add(a, b)
 
     def backward(self, g):
         a, b = self.inputs
         return sum_to(g, a.shape), sum_to(g, b.shape)
+
+    def backward_arrays(self, g):
+        a, b = self.inputs
+        need, shape = self.needs_input_grad, g.shape
+        ga = gb = None
+        if need[0]:
+            ga = g if a._data.shape == shape else sum_to_array(g, a._data.shape)
+        if need[1]:
+            gb = g if b._data.shape == shape else sum_to_array(g, b._data.shape)
+        return ga, gb
 
 
 class Sub(ArrayFunction):
@@ -77,19 +109,28 @@ class Sub(ArrayFunction):
         a, b = self.inputs
         return sum_to(g, a.shape), (sum_to(-g, b.shape) if self.needs_input_grad[1] else None)
 
+    def backward_arrays(self, g):
+        a, b = self.inputs
+        need = self.needs_input_grad
+        return (sum_to_array(g, a._data.shape) if need[0] else None,
+                sum_to_array(-g, b._data.shape) if need[1] else None)
+
 
 class Mul(ArrayFunction):
     def forward(self, a, b):
-        out = a * b
-        if a.flags.c_contiguous and b.flags.c_contiguous:
-            return out
-        return like_torch(out, a, b)
+        return _mul(a, b)
 
     def backward(self, g):
         a, b = self.inputs
         ga = sum_to(g * b, a.shape) if self.needs_input_grad[0] else None
         gb = sum_to(g * a, b.shape) if self.needs_input_grad[1] else None
         return ga, gb
+
+    def backward_arrays(self, g):
+        a, b = self.inputs
+        need = self.needs_input_grad
+        return (sum_to_array(_mul(g, b._data), a._data.shape) if need[0] else None,
+                sum_to_array(_mul(g, a._data), b._data.shape) if need[1] else None)
 
 
 class Div(ArrayFunction):
@@ -135,6 +176,9 @@ class Neg(ArrayFunction):
     def backward(self, g):
         return -g
 
+    def backward_arrays(self, g):
+        return (-g,)
+
 
 class AddScalar(ArrayFunction):
     saves_inputs = False
@@ -145,6 +189,9 @@ class AddScalar(ArrayFunction):
 
     def backward(self, g):
         return g
+
+    def backward_arrays(self, g):
+        return (g,)
 
 
 class RSubScalar(ArrayFunction):
@@ -158,6 +205,9 @@ class RSubScalar(ArrayFunction):
     def backward(self, g):
         return -g
 
+    def backward_arrays(self, g):
+        return (-g,)
+
 
 class MulScalar(ArrayFunction):
     saves_inputs = False
@@ -168,6 +218,9 @@ class MulScalar(ArrayFunction):
 
     def backward(self, g):
         return g * self.c
+
+    def backward_arrays(self, g):
+        return (g * self.c,)
 
 
 class DivScalar(ArrayFunction):
@@ -230,15 +283,12 @@ def _true_divide_operand(t):
     return t if t._data.dtype.kind == "f" else _convert.cast(t, dtypes.default_float_numpy())
 
 
-def _plain_pair(a, b):
-    """Two tensors of one dtype and shape: nothing to convert, promote or check."""
-    return (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype
-            and a._data.shape == b._data.shape)
-
-
 def add(a, b, alpha=1):
-    if alpha == 1 and _plain_pair(a, b):
-        return Add.apply(a, b)
+    if alpha == 1 and isinstance(a, Tensor) and isinstance(b, Tensor):
+        ad, bd = a._data, b._data  # the common case first: one dtype, one shape
+        if ad.dtype == bd.dtype and ad.shape == bd.shape:
+            return Add.apply(a, b)
+        return Add.apply(*operands(a, b))  # promoted, broadcast (a bias)
     if alpha != 1:
         b = mul(b, alpha)
     if is_scalar(b):
@@ -251,8 +301,11 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
-    if alpha == 1 and _plain_pair(a, b):
-        return Sub.apply(a, b)
+    if alpha == 1 and isinstance(a, Tensor) and isinstance(b, Tensor):
+        ad, bd = a._data, b._data  # the common case first: one dtype, one shape
+        if ad.dtype == bd.dtype and ad.shape == bd.shape:
+            return Sub.apply(a, b)
+        return Sub.apply(*operands(a, b))  # promoted, broadcast (a bias)
     if alpha != 1:
         b = mul(b, alpha)
     if is_scalar(b):
@@ -265,8 +318,11 @@ def sub(a, b, alpha=1):
 
 
 def mul(a, b):
-    if _plain_pair(a, b):
-        return Mul.apply(a, b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        ad, bd = a._data, b._data  # the common case first: one dtype, one shape
+        if ad.dtype == bd.dtype and ad.shape == bd.shape:
+            return Mul.apply(a, b)
+        return Mul.apply(*operands(a, b))  # promoted, broadcast
     if is_scalar(b):
         a, c = scalar_operand(a, b)
         return MulScalar.apply(a, c=c)

@@ -143,6 +143,10 @@ class Tanh(ArrayFunction):
         y = self.output()
         return g * (1 - y * y)
 
+    def backward_arrays(self, g):  # the same formula on raw arrays, for a plain backward
+        y = self.output_array()
+        return (_arith._mul(g, 1 - y * y),)
+
 
 class Sigmoid(ArrayFunction):
     """sigmoid(x) = 1 / (1 + e^-x), computed without overflow for large |x|."""
@@ -158,38 +162,67 @@ class Sigmoid(ArrayFunction):
         y = self.output()
         return g * (y * (1 - y))
 
+    def backward_arrays(self, g):  # the same formula on raw arrays, for a plain backward
+        y = self.output_array()
+        return (_arith._mul(g, y * (1 - y)),)
+
 
 class Relu(ArrayFunction):
     needs_output = True
     saves_inputs = False
 
     def forward(self, a):
+        if a.size >= _COMPILED_MIN_SIZE:
+            out = _relu_compiled(a)
+            if out is not None:
+                return out
         return np.maximum(a, 0)
 
     def backward(self, g):
         return ReluBackward.apply(g, self.output())
 
+    def backward_arrays(self, g):  # ReluBackward's forward, for a plain backward
+        return (ReluBackward.forward(None, g, self.output_array()),)
 
-# ReLU's gradient as one compiled pass (deepgrad[fast]) from this many elements on (measured
-# 1.2 ms against 2.3 for NumPy's three passes, mask, cast and product, on 1.4 M floats);
-# small tensors stay on NumPy, where numba's call overhead (microseconds) would dominate
+
+# ReLU and its gradient as one compiled pass (deepgrad[fast]) from this many elements on
+# (measured 1.2 ms against 2.3 for NumPy's three passes, mask, cast and product, on 1.4 M
+# floats; large ones on all of deepgrad's threads); small tensors stay on NumPy, where
+# numba's call overhead (microseconds) would dominate
 _COMPILED_MIN_SIZE = 32768
 _fast_kernels = []  # nn.functional._fast_kernels, imported on first use (nn imports ops)
 
 
-def _relu_grad_compiled(g, y):
-    """g * [y > 0] by a compiled loop with NumPy's exact results, or None (no numba)."""
+def _fast():
     if not _fast_kernels:
         from ..nn.functional import _fast_kernels as fast  # noqa: PLC0415
 
         _fast_kernels.append(fast)
-    fast = _fast_kernels[0]
-    # row-major inputs only: NumPy's product keeps another stride order, and so must we
-    if not (fast.usable(g, y) and g.flags.c_contiguous and y.flags.c_contiguous):
+    return _fast_kernels[0]
+
+
+def _relu_compiled(a):
+    """np.maximum(a, 0) by a compiled loop with NumPy's exact results, or None (no numba)."""
+    fast = _fast()
+    # row-major inputs only: NumPy's result keeps another stride order, and so must we
+    if not (fast.usable(a) and a.flags.c_contiguous and fast.kernel("relu") is not None):
         return None
-    out = np.empty_like(g, order="C")
+    out = fast.buffer(a.shape, a.dtype)
+    if not fast.run("relu", a.reshape(-1), out.reshape(-1), work=a.size):
+        return None
+    return out
+
+
+def _relu_grad_compiled(g, y):
+    """g * [y > 0] by a compiled loop with NumPy's exact results, or None (no numba)."""
+    fast = _fast()
+    # row-major inputs only: NumPy's product keeps another stride order, and so must we
+    if not (fast.usable(g, y) and g.flags.c_contiguous and y.flags.c_contiguous and
+            fast.kernel("relu_backward") is not None):
+        return None
+    out = fast.buffer(g.shape, g.dtype)
     if not fast.run("relu_backward", g.reshape(-1), y.reshape(-1), out.reshape(-1),
-                    g.dtype.type(0)):
+                    g.dtype.type(0), work=g.size):
         return None
     return out
 

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .._layout import restride, row_major_exact, torch_strides
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, SliceGradient
 from ..backend import is_device_array
 from ..tensor import Tensor
 from ._util import broadcast_shapes, constant, row_major, to_tensor_like, wrap_dim
@@ -31,7 +31,9 @@ def normalize_index(index, shape):
         index = (index,)
     out = []
     for i in index:
-        if isinstance(i, Tensor):
+        if type(i) is int:  # the common case first: the checks below are slower
+            out.append(i)
+        elif isinstance(i, Tensor):
             arr = i._data
             if arr.dtype.kind == "f":
                 raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors, "
@@ -71,23 +73,34 @@ def normalize_index(index, shape):
 class GetItem(ArrayFunction):
     saves_inputs = False
 
-    def forward(self, a, index):
-        self.in_shape, self.index = a.shape, index
+    def forward(self, a, index, basic=None):
+        """``basic``: whether ``index`` is basic (the result a view), when the caller knows."""
+        if basic is None:
+            basic = _is_basic(index)
+        self.in_shape, self.index, self.basic = a.shape, index, basic
         try:
             out = a[index]
         except IndexError as err:
             raise IndexError(f"{err} (indexing a tensor of shape {list(a.shape)})") from None
         if not hasattr(out, "shape"):
             return np.asarray(out)
-        if not out.flags.c_contiguous and not _is_basic(index):
-            # NumPy may lay an advanced-index result out permuted; torch's is row-major
-            out = row_major(out)
-        elif 0 in out.strides and any(i is None for i in index) and _is_basic(index):
+        if not basic:
+            if not out.flags.c_contiguous:
+                # NumPy may lay an advanced-index result out permuted; torch's is row-major
+                out = row_major(out)
+        elif 0 in out.strides and any(i is None for i in index):
             out = _none_strides(a, out, index)
         return out
 
     def backward(self, g):
         return IndexAddInto.apply(g, shape=self.in_shape, index=self.index)
+
+    def backward_arrays(self, g):
+        shape = self.in_shape
+        if shape and self.basic:
+            # a slice: the engine writes g where it lies in x's gradient (no zeros per slice)
+            return (SliceGradient(shape, self.index, g),)
+        return (_index_add_into(g, shape, self.index),)
 
 
 _ALL = slice(None)
@@ -126,15 +139,19 @@ class IndexAddInto(ArrayFunction):
 
     def forward(self, g, shape, index):
         self.index = index
-        out = np.zeros_like(g, shape=shape)
-        if _is_basic(index):
-            out[index] = g
-        else:
-            np.add.at(out, index, g)
-        return out
+        return _index_add_into(g, shape, index)
 
     def backward(self, gg):
         return GetItem.apply(gg, index=self.index)   # self.index is already a raw index
+
+
+def _index_add_into(g, shape, index):
+    out = np.zeros_like(g, shape=shape)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
 
 
 class IndexPut(ArrayFunction):
@@ -209,9 +226,18 @@ def _along_axis_index(index, dim):
 
 def getitem(x, index):
     index = normalize_index(index, x._data.shape)
-    out = GetItem.apply(x, index=index)
-    if _is_basic(index):
-        out._vc = x._vc
+    basic = _is_basic(index)
+    out = GetItem.apply(x, index=index, basic=basic)
+    if basic:
+        out._vc = x._vc  # a view shares its base's version counter
+    return out
+
+
+def slice_view(x, index):
+    """``x[index]`` for an index built by the library from slices and ints (narrow, split,
+    chunk): already valid and basic, so the checks of ``getitem`` are skipped."""
+    out = GetItem.apply(x, index=index, basic=True)
+    out._vc = x._vc
     return out
 
 

@@ -73,22 +73,16 @@ def _shape_error(result, t):
                        f"shape {list(result._data.shape)}")
 
 
-def _fast(t, other):
-    """True when an in-place ufunc can write straight into ``t`` (nothing to record)."""
-    if grad_mode.is_grad_enabled() and (t._requires_grad or
-                                        (isinstance(other, Tensor) and other._requires_grad)):
-        return False
-    return t._data.flags.writeable
-
-
-def _raw(other):
-    return other._data if isinstance(other, Tensor) else other
-
-
 def _ufunc_inplace(t, other, ufunc, fallback, alpha=1):
     """``t = ufunc(t, alpha * other)`` in place; recorded through ``fallback`` if needed."""
-    if _fast(t, other):
-        raw = _raw(other)
+    # straight into t's array when there is nothing to record (an optimizer's update)
+    is_tensor = isinstance(other, Tensor)
+    if grad_mode._state.enabled and (t._requires_grad or (is_tensor and other._requires_grad)):
+        fast = False
+    else:
+        fast = t._data.flags.writeable
+    if fast:
+        raw = other._data if is_tensor else other
         if alpha != 1:
             raw = raw * alpha  # a Python scalar: keeps other's dtype
         try:

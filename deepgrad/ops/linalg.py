@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..backend import as_array
-from .arithmetic import sum_to
+from .arithmetic import sum_to, sum_to_array
 from .shape import reshape, transpose, unsqueeze, squeeze
 from . import shape as _shape
 from ._util import broadcast_shapes, row_major
@@ -27,7 +27,7 @@ class Matmul(ArrayFunction):
 
     def forward(self, a, b, ta=False, tb=False):
         self.ta, self.tb = ta, tb
-        return (a.swapaxes(-1, -2) if ta else a) @ (b.swapaxes(-1, -2) if tb else b)
+        return _matmul_arrays(a, b, ta, tb)
 
     def backward(self, g):
         # C = op(A) op(B) with op = identity or transpose:
@@ -46,6 +46,30 @@ class Matmul(ArrayFunction):
             if gb._data.shape != b._data.shape:
                 gb = sum_to(gb, b.shape)
         return ga, gb
+
+    def backward_arrays(self, g):
+        """``backward`` on raw arrays (the same products, no nodes)."""
+        a, b = self.inputs[0]._data, self.inputs[1]._data
+        ta, tb = self.ta, self.tb
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = _matmul_arrays(b, g, tb, True) if ta else _matmul_arrays(g, b, False, not tb)
+            if ga.shape != a.shape:  # a was broadcast over batch dims
+                ga = sum_to_array(ga, a.shape)
+        if self.needs_input_grad[1]:
+            gb = _matmul_arrays(g, a, True, ta) if tb else _matmul_arrays(a, g, not ta, False)
+            if gb.shape != b.shape:
+                gb = sum_to_array(gb, b.shape)
+        return ga, gb
+
+
+def _matmul_arrays(a, b, ta, tb):
+    """op(a) @ op(b), op = transpose of the last two dims when ``ta``/``tb`` is set."""
+    if ta:
+        a = a.swapaxes(-1, -2)
+    if tb:
+        b = b.swapaxes(-1, -2)
+    return a @ b
 
 
 def _shape_error(a, b):

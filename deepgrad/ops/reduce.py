@@ -52,21 +52,26 @@ class ExpandReduced(ArrayFunction):
 
     def forward(self, g, in_shape, axes, keepdim, scale=1.0):
         self.axes, self.keepdim, self.scale = axes, keepdim, scale
-        if not keepdim:
-            g = g.reshape(reduced_shape(in_shape, axes))
-        if _prod(in_shape) <= _MATERIALIZE_MAX:
-            # a small gradient: writing it out (0.6 us) beats np.broadcast_to's Python (2.8 us)
-            out = np.empty_like(g, shape=in_shape)
-            out[...] = g
-            if scale != 1.0:
-                out *= scale
-            return out
-        out = np.broadcast_to(g, in_shape)  # a large one: a view, no memory written
-        return out * scale if scale != 1.0 else out
+        return expand_reduced_array(g, in_shape, axes, keepdim, scale)
 
     def backward(self, gg):
         out = Sum.apply(gg, axes=self.axes, keepdim=self.keepdim)
         return out * self.scale if self.scale != 1.0 else out
+
+
+def expand_reduced_array(g, in_shape, axes, keepdim, scale=1.0):
+    """``ExpandReduced`` on a raw array: the backward of sum and mean for a plain backward."""
+    if not keepdim:
+        g = g.reshape(reduced_shape(in_shape, axes))
+    if _prod(in_shape) <= _MATERIALIZE_MAX:
+        # a small gradient: writing it out (0.6 us) beats np.broadcast_to's Python (2.8 us)
+        out = np.empty_like(g, shape=in_shape)
+        out[...] = g
+        if scale != 1.0:
+            out *= scale
+        return out
+    out = np.broadcast_to(g, in_shape)  # a large one: a view, no memory written
+    return out * scale if scale != 1.0 else out
 
 
 def _expand_back(g, in_shape, axes, keepdim, scale=1.0):
@@ -83,6 +88,9 @@ class Sum(ArrayFunction):
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axes, self.keepdim)
+
+    def backward_arrays(self, g):
+        return (expand_reduced_array(g, self.in_shape, self.axes, self.keepdim),)
 
 
 class Mean(ArrayFunction):
@@ -101,6 +109,10 @@ class Mean(ArrayFunction):
 
     def backward(self, g):
         return _expand_back(g, self.in_shape, self.axes, self.keepdim, 1.0 / self.count)
+
+    def backward_arrays(self, g):
+        return (expand_reduced_array(g, self.in_shape, self.axes, self.keepdim,
+                                     1.0 / self.count),)
 
 
 class Prod(ArrayFunction):

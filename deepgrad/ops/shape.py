@@ -139,6 +139,15 @@ class Cat(ArrayFunction):
             start += size
         return tuple(out)
 
+    def backward_arrays(self, g):
+        """Each input's gradient is a view of ``g`` (the slice its values went to)."""
+        out, start = [], 0
+        lead = (slice(None),) * self.dim
+        for size, needs in zip(self.sizes, self.needs_input_grad):
+            out.append(g[lead + (slice(start, start + size),)] if needs else None)
+            start += size
+        return tuple(out)
+
 
 class Flip(ArrayFunction):
     saves_inputs = False
@@ -330,8 +339,29 @@ def repeat(x, *sizes):
     return Repeat.apply(x, reps=sizes)
 
 
+def _plain_cat_dim(tensors, dim):
+    """``dim`` wrapped when ``tensors`` (two or more) share ndim (>= 2), dtype and every size
+    but along ``dim``: the common case, which needs none of ``cat``'s checks; else None."""
+    if len(tensors) < 2 or type(dim) is not int:
+        return None
+    first = tensors[0]._data
+    ndim, dtype, shape = first.ndim, first.dtype, first.shape
+    if ndim < 2 or not -ndim <= dim < ndim:
+        return None
+    d = dim % ndim
+    before, after = shape[:d], shape[d + 1:]
+    for t in tensors:
+        a = t._data
+        if a.dtype != dtype or a.ndim != ndim or a.shape[:d] != before or a.shape[d + 1:] != after:
+            return None
+    return d
+
+
 def cat(tensors, dim=0):
     tensors = [t for t in tensors]
+    d = _plain_cat_dim(tensors, dim)
+    if d is not None:
+        return Cat.apply(*tensors, dim=d)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     ref = max(tensors, key=lambda t: t._data.ndim)
@@ -392,7 +422,7 @@ def narrow(x, dim, start, length):
     if not 0 <= start <= size or length < 0 or start + length > size:
         raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size "
                          f"({size}) of dim {d}")
-    return _index.getitem(x, (slice(None),) * d + (slice(start, start + length),))
+    return _index.slice_view(x, (slice(None),) * d + (slice(start, start + length),))
 
 
 def split(x, split_size_or_sections, dim=0):

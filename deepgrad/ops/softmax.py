@@ -78,6 +78,9 @@ class LogSoftmax(ArrayFunction):
     def backward(self, g):
         return LogSoftmaxBackward.apply(g, self.output(), dim=self.dim)
 
+    def backward_arrays(self, g):
+        return (_log_softmax_grad(g, self.output_array(), self.dim),)
+
 
 class LogSoftmaxBackward(ArrayFunction):
     """f(g, y) = g - exp(y) * sum(g): the gradient of log-softmax through its output y.
@@ -87,7 +90,7 @@ class LogSoftmaxBackward(ArrayFunction):
 
     def forward(self, g, y, dim):
         self.dim = dim
-        return g - np.exp(y) * g.sum(axis=dim, keepdims=True)
+        return _log_softmax_grad(g, y, dim)
 
     def backward(self, u):
         g, y = self.inputs
@@ -96,6 +99,10 @@ class LogSoftmaxBackward(ArrayFunction):
         gg = u - sum(u * p, d, keepdim=True) if self.needs_input_grad[0] else None
         gy = -u * p * sum(g, d, keepdim=True) if self.needs_input_grad[1] else None
         return gg, gy
+
+
+def _log_softmax_grad(g, y, dim):
+    return g - np.exp(y) * g.sum(axis=dim, keepdims=True)
 
 
 def softmax(x, dim, dtype=None):

@@ -55,6 +55,9 @@ class CrossEntropy(ArrayFunction):
         # the logits tensor is needed by the double backward, so keep the node's input
         return CrossEntropyGrad.apply(g, self.inputs[0], fw=self)
 
+    def backward_arrays(self, g):
+        return (_grad(g, self),)
+
 
 def _grad(g, fw):
     """G = gs * (p * (a + sum_c b) - a onehot(y) - b) on raw arrays."""

@@ -34,6 +34,9 @@ class Lookup(ArrayFunction):
     def backward(self, g):
         return ScatterRows.apply(g, idx=self.idx, num=self.num, row_scale=self.row_scale)
 
+    def backward_arrays(self, g):
+        return (_scatter_rows(g, self.idx, self.num, self.row_scale),)
+
 
 class ScatterRows(ArrayFunction):
     """zeros(num, D) with ``g[i] * row_scale[i]`` added into row ``idx[i]`` (repeats add).
@@ -44,19 +47,23 @@ class ScatterRows(ArrayFunction):
 
     def forward(self, g, idx, num, row_scale=None):
         self.idx, self.row_scale = idx, row_scale
-        d = g.shape[-1]
-        rows = g.reshape(-1, d)
-        if row_scale is not None:
-            rows = rows * row_scale.reshape(-1, 1)
-        out = np.zeros_like(g, shape=(num, d))
-        np.add.at(out, idx.reshape(-1), rows)
-        return out
+        return _scatter_rows(g, idx, num, row_scale)
 
     def backward(self, h):
         looked = Lookup.apply(h, idx=self.idx)
         if self.row_scale is None:
             return looked
         return looked * constant(self.row_scale[..., None], h)
+
+
+def _scatter_rows(g, idx, num, row_scale):
+    d = g.shape[-1]
+    rows = g.reshape(-1, d)
+    if row_scale is not None:
+        rows = rows * row_scale.reshape(-1, 1)
+    out = np.zeros_like(g, shape=(num, d))
+    np.add.at(out, idx.reshape(-1), rows)
+    return out
 
 
 def _check_indices(idx, num):

@@ -33,7 +33,9 @@ class Linear(ArrayFunction):
         x, w = self.inputs[0], self.inputs[1]
         need = self.needs_input_grad
         if not _grad_state.enabled:
-            return _raw_backward(g, x, w, need)
+            dev = g._device
+            return tuple(None if r is None else Tensor._make(r, dev)
+                         for r in _raw_backward(g._data, x._data, w._data, need))
         gx = gw = gb = None
         if need[0]:
             gx = matmul(g, w)                            # (*, out) @ (out, in)
@@ -47,21 +49,23 @@ class Linear(ArrayFunction):
             gb = _reduce.Sum.apply(g2, axes=(0,), keepdim=False)
         return (gx, gw, gb) if len(need) > 2 else (gx, gw)
 
+    def backward_arrays(self, g):
+        inputs = self.inputs
+        return _raw_backward(g, inputs[0]._data, inputs[1]._data, self.needs_input_grad)
+
 
 def _raw_backward(g, x, w, need):
     """The same formulas on raw arrays: the common case (no create_graph), 3 NumPy calls."""
-    ga, dev = g._data, g._device
     gx = gw = gb = None
     if need[0]:
-        gx = Tensor._make(ga @ w._data, dev)
-    g2 = ga if ga.ndim == 2 else ga.reshape(-1, ga.shape[-1])
+        gx = g @ w
+    g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
     if need[1]:
-        xa = x._data
-        x2 = xa if xa.ndim == 2 else xa.reshape(-1, xa.shape[-1])
-        gw = Tensor._make(g2.T @ x2, dev)
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        gw = g2.T @ x2
     if len(need) > 2:
         if need[2]:
-            gb = Tensor._make(g2.sum(axis=0), dev)
+            gb = g2.sum(axis=0)
         return gx, gw, gb
     return gx, gw
 

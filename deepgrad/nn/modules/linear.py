@@ -40,7 +40,13 @@ class Linear(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):  # noqa: A002
-        return F.linear(input, self.weight, self.bias)  # checks in_features, names both
+        # the registry read directly: ``self.weight`` reaches it only after a failed normal
+        # lookup (Module.__getattr__), a cost paid per call; anything else named weight or
+        # bias (a plain attribute set after ``del``) is still found the usual way
+        params = self._parameters
+        weight = params["weight"] if "weight" in params else self.weight
+        bias = params["bias"] if "bias" in params else self.bias
+        return F.linear(input, weight, bias)  # checks in_features, names both
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
