@@ -82,6 +82,27 @@ def test_max_pool_nan_follows_the_numpy_path():
     assert np.isnan(compiled[0]).sum() == np.isnan(TF.max_pool2d(torch.tensor(x), 3, 1).numpy()).sum()
 
 
+def test_tiled_2x2_max_pool_rows_with_nan_take_the_general_loop():
+    # the stride-2 row loop leaves NaN to the general loop: same bits as NumPy, torch's NaNs
+    x = np.random.default_rng(7).standard_normal((2, 3, 9, 11)).astype(np.float32)
+    x[0, 0, 0, 1] = x[1, 2, 5, 4] = x[1, 1, 8, 10] = np.nan  # the last: in the dropped edge
+    x[0, 1, 2:4, 2:4] = 1.5  # a tie: the first tap wins
+    xs = [deepgrad.tensor(x, requires_grad=True) for _ in range(2)]
+
+    def run():
+        xt = xs.pop()
+        y, i = F.max_pool2d(xt, 2, return_indices=True)
+        y.backward(deepgrad.tensor(np.arange(y.numel(), dtype=np.float32).reshape(y.shape)))
+        return [y.detach().numpy().copy(), i.numpy().copy(), xt.grad.numpy().copy()]
+
+    compiled, plain = _both(run, ["max_pool_2x2"])
+    _same(compiled, plain)
+    ty, ti = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(compiled[0], ty.numpy())
+    finite = ~np.isnan(compiled[0])  # (a NaN window's index is not compared here)
+    np.testing.assert_array_equal(compiled[1][finite], ti.numpy()[finite])
+
+
 @pytest.mark.parametrize("xs, ws, kw", [
     ((2, 5, 9, 9), (6, 5, 3, 3), dict()),
     ((2, 3, 10, 9), (4, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))),

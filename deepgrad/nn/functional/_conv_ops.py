@@ -104,21 +104,24 @@ def _window(i, k_dil, step, count):
     return slice(start, start + step * (count - 1) + 1, step)
 
 
-def _im2col(xp, kh, kw, stride, dilation, ho, wo):
+def _im2col(xp, kh, kw, stride, dilation, ho, wo, ones_row=False):
     """Receptive fields of a channels-last padded input.
 
     C > 1: (N·Ho·Wo, kh·kw·C) rows, from a strided view (one copy).
-    C == 1: the transposed layout (kh·kw, N·Ho·Wo), from shifted slices (3.5x faster there).
+    C == 1: the transposed layout (kh·kw, N·Ho·Wo), from shifted slices (3.5x faster there);
+    ``ones_row``: with a last row of ones, (kh·kw + 1, N·Ho·Wo), for a bias column in W.
     """
     n, _, _, c = xp.shape
     (sh, sw), (dh, dw) = stride, dilation
     if c == 1:
-        cols = _empty(xp, (kh * kw, n, ho, wo))
+        cols = _empty(xp, (kh * kw + ones_row, n, ho, wo))
         x2 = xp[..., 0]
         for a in range(kh):
             for b in range(kw):
                 cols[a * kw + b] = x2[:, _window(a, dh, sh, ho), _window(b, dw, sw, wo)]
-        return cols.reshape(kh * kw, n * ho * wo)
+        if ones_row:
+            cols[kh * kw] = 1
+        return cols.reshape(kh * kw + ones_row, n * ho * wo)
     if fast.usable(xp):  # compiled (deepgrad[fast]): the same copy, on all threads
         cols = _empty(xp, (n, ho, wo, kh, kw, c))
         if fast.run("im2col", xp, kh, kw, sh, sw, dh, dw, cols, work=cols.size):
@@ -155,17 +158,20 @@ def conv2d_array(x, w, b, stride, pads, dilation, groups):
     og = o // groups
     all_cols = []
     if cg == 1:
-        # (og, kh·kw) @ (N, kh·kw, P): a GEMM per sample writes (N, O, P), i.e. NCHW
+        # (og, kh·kw) @ (N, kh·kw, P): a GEMM per sample writes (N, O, P), i.e. NCHW. The
+        # bias rides in the GEMM as a last column of W against a row of ones in cols
+        # (K = kh·kw + 1): no separate pass over the large output of a first layer
         y = _empty(x, (n, o, ho * wo))
+        taps = kh * kw + (b is not None)
         for gi in range(groups):
-            cols = _im2col(xp[..., gi:gi + 1], kh, kw, stride, dilation, ho, wo)
-            per_sample = cols.reshape(kh * kw, n, ho * wo).transpose(1, 0, 2)
-            np.matmul(_weight_matrix(w[gi * og:(gi + 1) * og]), per_sample,
-                      out=y[:, gi * og:(gi + 1) * og])
-            all_cols.append(cols)
-        if b is not None and not (fast.usable(y, b) and
-                                  fast.run("add_channel_bias", y, row_major(b), work=y.size)):
-            y += b[:, None]
+            cols = _im2col(xp[..., gi:gi + 1], kh, kw, stride, dilation, ho, wo,
+                           ones_row=b is not None)
+            per_sample = cols.reshape(taps, n, ho * wo).transpose(1, 0, 2)
+            wm = _weight_matrix(w[gi * og:(gi + 1) * og])
+            if b is not None:
+                wm = np.concatenate([wm, b[gi * og:(gi + 1) * og, None]], axis=1)
+            np.matmul(wm, per_sample, out=y[:, gi * og:(gi + 1) * og])
+            all_cols.append(cols[:kh * kw])
         return y.reshape(n, o, ho, wo), all_cols
     y = np.empty_like(x, shape=(n * ho * wo, o), order="C") if groups > 1 else None
     for gi in range(groups):

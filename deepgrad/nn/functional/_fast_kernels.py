@@ -69,8 +69,7 @@ _lock = threading.Lock()
 # number of elements a call must handle to be given threads: waking numba's workers costs
 # some microseconds, what a serial loop spends on ~10^4 elements.
 PARALLEL = frozenset({"relu", "relu_backward", "max_pool", "max_pool_2x2", "max_pool_scatter",
-                      "col2im_nchw", "rows_to_nchw", "nchw_to_rows", "padded_nhwc", "im2col",
-                      "add_channel_bias"})
+                      "col2im_nchw", "rows_to_nchw", "nchw_to_rows", "padded_nhwc", "im2col"})
 PARALLEL_SUFFIX = "_parallel"
 PARALLEL_MIN_WORK = 1 << 16
 THREADING_LAYER = "workqueue"
@@ -317,13 +316,36 @@ def max_pool_loop(xp, kh, kw, sh, sw, dh, dw, best, idx):
 def max_pool_2x2_loop(xp, sh, sw, dh, dw, best, idx):
     """max_pool_loop for a 2 x 2 kernel, its taps written out: the compiler turns the
     comparisons into selects (3.5x faster than the loops over a and b, whose branches on
-    random data are mispredicted half the time)."""
+    random data are mispredicted half the time). The usual tiling (stride 2, no dilation)
+    has its own row loop: with constant strides and the NaN test moved out to one pass
+    over the two input rows, it vectorises (1.5x faster); a row holding a NaN is then
+    recomputed by the general loop, so both give the same numbers."""
     n, c, ho, wo = best.shape
+    tiled = sh == 2 and sw == 2 and dh == 1 and dw == 1
     for p in prange(n * c):
         s, ch = p // c, p % c
         plane, out, arg = xp[s, ch], best[s, ch], idx[s, ch]
         for i in range(ho):
             top, bottom = plane[i * sh], plane[i * sh + dh]
+            general = not tiled
+            if tiled:
+                out_row, arg_row = out[i], arg[i]
+                for j in range(wo):
+                    v0, v1 = top[2 * j], top[2 * j + 1]
+                    v2, v3 = bottom[2 * j], bottom[2 * j + 1]
+                    m, k = v0, 0
+                    if v1 > m:
+                        m, k = v1, 1
+                    if v2 > m:
+                        m, k = v2, 2
+                    if v3 > m:
+                        m, k = v3, 3
+                    out_row[j] = m
+                    arg_row[j] = k
+                for q in range(2 * wo):
+                    general |= (top[q] != top[q]) | (bottom[q] != bottom[q])
+            if not general:
+                continue
             for j in range(wo):
                 q = j * sw
                 v0, v1, v2, v3 = top[q], top[q + dw], bottom[q], bottom[q + dw]
@@ -445,13 +467,14 @@ def padded_nhwc_loop(x, pt, pl, out):
     """out (N, Hp, Wp, C) = x (N, C, H, W) channels-last, placed at (pt, pl), zeros around."""
     n, c, h, w = x.shape
     _, hp, wp, _ = out.shape
+    padded = hp != h or wp != w
     for s in prange(n):
-        out[s] = 0
-        for y in range(h):
-            for xx in range(w):
-                dst = out[s, y + pt, xx + pl]
-                for ch in range(c):
-                    dst[ch] = x[s, ch, y, xx]
+        if padded:  # without padding every element is written below
+            out[s] = 0
+        for ch in range(c):  # contiguous reads, strided writes (1.4x faster than the reverse)
+            for y in range(h):
+                for xx in range(w):
+                    out[s, y + pt, xx + pl, ch] = x[s, ch, y, xx]
 
 
 def im2col_loop(xp, kh, kw, sh, sw, dh, dw, cols):
@@ -467,17 +490,6 @@ def im2col_loop(xp, kh, kw, sh, sw, dh, dw, cols):
                         dst = cols[s, i, j, a, b]
                         for ch in range(c):
                             dst[ch] = src[ch]
-
-
-def add_channel_bias_loop(y, bias):
-    """y[n, o, :] += bias[o] in place, y (N, O, P)."""
-    n, o, p = y.shape
-    for s in prange(n):
-        for ch in range(o):
-            add = bias[ch]
-            row = y[s, ch]
-            for e in range(p):
-                row[e] += add
 
 
 _LOOPS = {name[:-5]: fn for name, fn in dict(globals()).items() if name.endswith("_loop")}
