@@ -167,17 +167,25 @@ class Pow(ArrayFunction):
         return ga, gb
 
 
+def _negate(a):
+    """-a, still an array when ``a`` is 0-d (NumPy's -a of a 0-d array is a scalar, which
+    would make every later op on a negated loss take its slower non-array paths)."""
+    if a.ndim:
+        return -a
+    return np.negative(a, out=np.empty_like(a))
+
+
 class Neg(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a):
-        return -a
+        return _negate(a)
 
     def backward(self, g):
         return -g
 
     def backward_arrays(self, g):
-        return (-g,)
+        return (_negate(g),)
 
 
 class AddScalar(ArrayFunction):

@@ -154,9 +154,21 @@ class Sigmoid(ArrayFunction):
     saves_inputs = False
 
     def forward(self, a):
-        # e^-|x| never overflows; pick the form that matches the sign of x
-        e = np.exp(-np.abs(a))
-        return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        # e^-|x| never overflows. For x >= 0, sigmoid = 1 / (1 + e^-|x|); for x < 0 it is
+        # e^x / (1 + e^x) = e^-|x| / (1 + e^-|x|). Both are e^min(x, 0) / (1 + e^-|x|):
+        # one division and no select, 7 passes over the data, in place where possible
+        # (a np.where of both forms made 9, with 5 temporaries).
+        if a.dtype.kind != "f" or a.ndim == 0:  # (0-d: NumPy returns scalars, not arrays)
+            e = np.exp(-np.abs(a))
+            return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        den = np.abs(a)
+        np.negative(den, out=den)
+        np.exp(den, out=den)
+        den += 1                      # 1 + e^-|x|
+        out = np.minimum(a, 0)
+        np.exp(out, out=out)          # e^min(x, 0): 1 for x >= 0, e^x = e^-|x| for x < 0
+        out /= den
+        return out
 
     def backward(self, g):
         y = self.output()
@@ -164,7 +176,9 @@ class Sigmoid(ArrayFunction):
 
     def backward_arrays(self, g):  # the same formula on raw arrays, for a plain backward
         y = self.output_array()
-        return (_arith._mul(g, y * (1 - y)),)
+        slope = 1 - y
+        slope *= y  # y (1 - y), in place: one temporary fewer (0-d: NumPy rebinds)
+        return (_arith._mul(g, slope),)
 
 
 class Relu(ArrayFunction):

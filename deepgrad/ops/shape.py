@@ -428,7 +428,9 @@ def narrow(x, dim, start, length):
 def split(x, split_size_or_sections, dim=0):
     d = wrap_dim(dim, x._data.ndim)
     size = x._data.shape[d]
-    if isinstance(split_size_or_sections, numbers.Integral):
+    # type(...) is int first: the ABC check alone costs more than a view (chunk calls this)
+    if type(split_size_or_sections) is int or isinstance(split_size_or_sections,
+                                                          numbers.Integral):
         step = int(split_size_or_sections)
         if step <= 0 and size:
             raise RuntimeError(f"split expects split_size be non-negative, but got {step}")

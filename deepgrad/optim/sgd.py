@@ -3,6 +3,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._fused import fused_loop
+from ._updates import SMALL
 from .optimizer import Optimizer, _check_implementation_flags, _effective_grad, _grad_at, _invalid
 
 
@@ -91,8 +92,13 @@ class SGD(Optimizer):
                        dampening=float(group["dampening"]),
                        weight_decay=float(group["weight_decay"]),
                        nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
+        plain = momentum == 0 and scalars["weight_decay"] == 0 and not scalars["maximize"]
+        neg_lr = -scalars["lr"]
+        loop_scalars = dict(first=False, **scalars)  # as _apply hands them to the loop
         for p in group["params"]:
             if p.grad is None:
+                continue
+            if plain and _plain_step(p, neg_lr, loop_scalars):
                 continue
             first = False
             buf = None
@@ -105,6 +111,21 @@ class SGD(Optimizer):
             self._apply(_sgd_kernel, (p._data, p.grad._data, buf), 2, loop=_sgd_loop, first=first,
                         **scalars)
             p._vc[0] += 1
+
+
+def _plain_step(p, neg_lr, scalars):
+    """``p <- p - lr * g`` for a small NumPy parameter, without the general runner: the
+    plain rule's whole cost at a small model is Python calls, not arithmetic. The same
+    two NumPy operations as ``_sgd_kernel`` (``tmp = g * -lr; p += tmp``), so the same
+    numbers. Returns False (nothing done) when the runner must decide: a large or
+    non-NumPy parameter, a gradient of another dtype, or the compiled loop available."""
+    data, grad = p._data, p.grad._data
+    if (type(data) is not np.ndarray or data.size > SMALL or grad.dtype != data.dtype
+            or _sgd_loop.kernel((data, grad, None), scalars) is not None):
+        return False
+    data += np.multiply(grad, neg_lr)
+    p._vc[0] += 1
+    return True
 
 
 def _sgd_kernel(p, g, b, gbuf, tmp, *, lr, momentum, dampening, weight_decay, nesterov,

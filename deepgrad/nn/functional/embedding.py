@@ -75,7 +75,10 @@ def _check_indices(idx, num):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {idx.dtype} instead")
     if arr.size:
-        lo, hi = arr.min().item(), arr.max().item()   # one explicit sync for the check
+        if type(arr) is np.ndarray:  # the reductions themselves, without NumPy's Python wrappers
+            lo, hi = int(np.minimum.reduce(arr, axis=None)), int(np.maximum.reduce(arr, axis=None))
+        else:
+            lo, hi = arr.min().item(), arr.max().item()   # one explicit sync for the check
         if lo < 0 or hi >= num:
             bad = lo if lo < 0 else hi
             raise IndexError(f"embedding(): index {bad} is out of range for an embedding table "
@@ -125,10 +128,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
         w = deepgrad.randn(10, 3, requires_grad=True)
         F.embedding(deepgrad.tensor([[1, 2], [4, 1]]), w).shape   # (2, 2, 3)
     """
-    if weight.ndim != 2:
+    shape = weight._data.shape
+    if len(shape) != 2:
         raise ValueError(f"embedding(): weight must be 2-D (num_embeddings, embedding_dim), "
-                         f"got shape {tuple(weight.shape)}")
-    num = weight.shape[0]
+                         f"got shape {tuple(shape)}")
+    num = shape[0]
     idx = _check_indices(input, num)
     pad = _padding(padding_idx, num)
     if max_norm is not None:

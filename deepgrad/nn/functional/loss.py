@@ -200,7 +200,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if (xd.ndim == 2 and td.ndim == 1 and weight is None and not label_smoothing
             and td.dtype.kind in "iu" and td.shape[0] == xd.shape[0] > 0
             and not 0 <= ignore_index < xd.shape[1] and reduction in ("mean", "sum", "none")
-            and td.min().item() >= 0 and td.max().item() < xd.shape[1]):
+            and _labels_within(td, xd.shape[1])):
         # the common case (logits (N, C), valid labels, no options): straight to the primitive
         return CrossEntropy.apply(input, target=td, coef=None, smooth=None, reduction=reduction,
                                   denom=float(td.shape[0]))
@@ -229,6 +229,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if reduction == "none":
         loss = loss.reshape(lead)
     return loss
+
+
+def _labels_within(labels, classes):
+    """Whether every label lies in [0, classes): on NumPy arrays the two reductions are
+    called directly, skipping ``min()``/``max()``'s Python wrappers (a loss per step)."""
+    if type(labels) is np.ndarray:
+        return (np.minimum.reduce(labels, axis=None) >= 0
+                and np.maximum.reduce(labels, axis=None) < classes)
+    return labels.min().item() >= 0 and labels.max().item() < classes
 
 
 def _cross_entropy_probs(input, target, weight, reduction, eps, c):  # noqa: A002

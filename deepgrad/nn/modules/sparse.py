@@ -75,7 +75,11 @@ class Embedding(Module):
                 self.weight._vc[0] += 1
 
     def forward(self, input):  # noqa: A002
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+        # the registry read directly, as Linear does: ``self.weight`` reaches it only after
+        # a failed normal lookup (Module.__getattr__), a cost paid per call
+        params = self._parameters
+        weight = params["weight"] if "weight" in params else self.weight
+        return embedding(input, weight, self.padding_idx, self.max_norm, self.norm_type,
                            self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
