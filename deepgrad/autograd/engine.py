@@ -22,6 +22,8 @@ any other node gets its gradients wrapped as Tensors and runs its ``backward``.
 """
 import threading
 
+import numpy as np
+
 from .. import tensor as _tensor  # the module: Tensor is defined after this file loads
 from . import grad_mode
 from .function import _SECOND_BACKWARD, SliceGradient
@@ -520,6 +522,8 @@ def _accumulate_leaf_array(leaf, arr, handed):
             arr = arr.copy()
     else:
         arr = old._data + arr
+    if isinstance(arr, np.generic):  # a 0-d formula's NumPy scalar: .grad must be writable
+        arr = np.array(arr)
     handed.add(id(arr))
     leaf.grad = _tensor.Tensor._make(arr, leaf._device)
 
@@ -541,10 +545,14 @@ def _accumulate_leaf(leaf, g, create_graph, handed):
         # so that an in-place update of one .grad never changes another
         if arr.base is not None or id(arr) in handed or g.grad_fn is not None:
             arr = arr.copy()
+        if isinstance(arr, np.generic):  # a 0-d formula's NumPy scalar: .grad must be writable
+            arr = np.array(arr)
         handed.add(id(arr))
         leaf.grad = type(g)._make(arr, leaf._device)
     else:
         arr = old._data + g._data
+        if isinstance(arr, np.generic):
+            arr = np.array(arr)
         handed.add(id(arr))
         leaf.grad = type(g)._make(arr, leaf._device)
     if leaf._post_hooks is not None:

@@ -158,3 +158,20 @@ def test_custom_function_in_the_middle_of_array_path_nodes():
     (Square.apply(x.exp()) * 3)[1:].sum().backward()
     expected = np.array([0.0, 6 * np.exp(4.0), 6 * np.exp(6.0)])
     assert_close(x.grad, expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "exp"])
+def test_zero_dim_leaf_grad_is_a_writable_array_as_in_torch(name):
+    """A 0-d formula can give NumPy a scalar; the leaf's .grad must still take in-place
+    updates (an optimiser's grad.add_, zero_grad's zero_) as torch's does."""
+    x = deepgrad.tensor(0.5, requires_grad=True)
+    tx = torch.tensor(0.5, requires_grad=True)
+    for _ in range(2):
+        getattr(deepgrad, name)(x).backward()
+        getattr(torch, name)(tx).backward()
+    x.grad.add_(1)
+    tx.grad.add_(1)
+    assert isinstance(x.grad.numpy(), np.ndarray) and x.grad.shape == tx.grad.shape
+    assert abs(x.grad.item() - tx.grad.item()) < 1e-6
+    x.grad.zero_()
+    assert x.grad.item() == 0.0
