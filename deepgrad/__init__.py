@@ -4,7 +4,7 @@
 reverse-mode autograd (higher order included), and - as the library grows -
 ``deepgrad.nn``, ``deepgrad.optim`` and ``deepgrad.utils.data``.
 """
-from . import dtypes
+from . import _lazy, dtypes
 from .backend import device
 from .dtypes import (bool_ as bool, double, float, float16, float32, float64, get_default_dtype,  # noqa: A004
                      half, int, int8, int16, int32, int64, long, set_default_dtype, uint8)
@@ -147,17 +147,4 @@ _LAZY_NAMES = {"load": "serialization", "save": "serialization",
                "is_autocast_enabled": "amp"}
 
 
-def __getattr__(name):
-    import importlib  # noqa: PLC0415
-
-    if name in _LAZY_MODULES:  # importing a submodule also makes it an attribute here
-        return importlib.import_module("." + name, __name__)
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
-        globals()[name] = value  # once: later lookups find it without __getattr__
-        return value
-    raise AttributeError(f"module 'deepgrad' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+__getattr__, __dir__ = _lazy.lazy_attributes(__name__, globals(), _LAZY_MODULES, _LAZY_NAMES)

@@ -3,6 +3,7 @@
 Use it as ``import deepgrad.nn as nn`` (or ``from deepgrad import nn``); the
 stateless functions are in ``deepgrad.nn.functional`` (``import deepgrad.nn.functional as F``).
 """
+from .._lazy import lazy_attributes as _lazy_attributes
 from . import functional  # noqa: F401
 from .modules import (Flatten, Identity, Module, ModuleDict, ModuleList,  # noqa: F401
                       ParameterDict, ParameterList, Sequential, Unflatten)
@@ -62,17 +63,4 @@ _LAZY_MODULES = ("utils", "parallel", "regularization")
 _LAZY_NAMES = {"DataParallel": "parallel"}
 
 
-def __getattr__(name):
-    import importlib  # noqa: PLC0415
-
-    if name in _LAZY_MODULES:  # importing a submodule also makes it an attribute here
-        return importlib.import_module("." + name, __name__)
-    if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module("." + _LAZY_NAMES[name], __name__), name)
-        globals()[name] = value  # once: later lookups find it without __getattr__
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
+__getattr__, __dir__ = _lazy_attributes(__name__, globals(), _LAZY_MODULES, _LAZY_NAMES)

@@ -10,6 +10,7 @@ program pays only for the optimiser it uses, as every imported module stays resi
 (``bench/bench_memory.py``). ``dir()``, tab completion, ``from deepgrad.optim import *``
 and pickling (by each class's own module) work as if all were imported.
 """
+from .._lazy import lazy_attributes as _lazy_attributes
 from .optimizer import Optimizer, required
 
 # name -> the submodule defining it, loaded on first access
@@ -24,17 +25,4 @@ __all__ = ["Optimizer", "required", "SGD", "Adagrad", "Adadelta", "RMSprop", "Rp
            "lr_scheduler", "swa_utils"]
 
 
-def __getattr__(name):
-    import importlib  # noqa: PLC0415
-
-    if name in _LAZY_MODULES:  # importing a submodule also makes it an attribute here
-        return importlib.import_module("." + name, __name__)
-    if name in _LAZY:
-        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
-        globals()[name] = value  # once: later lookups find it without __getattr__
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_attributes(__name__, globals(), _LAZY_MODULES, _LAZY, __all__)

@@ -7,6 +7,8 @@ threads, queues and ``concurrent.futures`` into every program, which stay reside
 tab completion, ``from deepgrad.utils.data import *`` and pickling (by each class's own
 module) work as if all were imported.
 """
+from ..._lazy import lazy_attributes as _lazy_attributes
+
 # name -> the submodule defining it, loaded on first access
 _LAZY = {"default_collate": "collate", "default_convert": "collate",
          "DataLoader": "dataloader", "WorkerInfo": "dataloader", "get_worker_info": "dataloader",
@@ -24,15 +26,4 @@ __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Datas
            "default_collate", "default_convert", "get_worker_info", "random_split"]
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib  # noqa: PLC0415
-
-        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
-        globals()[name] = value  # once: later lookups find it without __getattr__
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = _lazy_attributes(__name__, globals(), names=_LAZY, listed=__all__)
