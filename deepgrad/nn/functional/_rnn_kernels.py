@@ -28,71 +28,16 @@ Switch: the loops follow ``_fast_kernels``' switch (``DEEPGRAD_FUSED=0`` or
 ``_fast_kernels.ENABLED = False`` turns them off, as numba missing or failing does); they
 take NumPy float32/float64 arrays only (``usable``), CuPy arrays run the NumPy lines.
 """
-import importlib.util
-import threading
-import warnings
-
 from . import _fast_kernels as _switch
 
-_compiled = {}       # name -> compiled function
-_failed = set()      # names that could not be compiled
-_lock = threading.Lock()
-
-
-def usable(*arrays):
-    """True when the loops may take these arrays: switch on, NumPy float arrays of one dtype."""
-    return _switch.usable(*arrays)
-
-
-def kernel(name):
-    """The compiled loop ``name`` (a function of this module ending in ``_loop``), or None."""
-    if not _switch.ENABLED:
-        return None
-    fn = _compiled.get(name)
-    if fn is not None:
-        return fn
-    with _lock:
-        if name in _compiled or name in _failed:
-            return _compiled.get(name)
-        if importlib.util.find_spec("numba") is None:
-            _failed.add(name)
-            return None
-        try:
-            import numba  # noqa: PLC0415 - optional (deepgrad[fast]) and slow to import
-
-            options = dict(nogil=True, error_model="numpy")
-            try:  # compiling takes a second or so per loop: keep the machine code on disk
-                fn = numba.njit(cache=True, **options)(_LOOPS[name])
-            except RuntimeError:  # no writable cache folder: compile in every process
-                fn = numba.njit(**options)(_LOOPS[name])
-        except Exception as exc:  # noqa: BLE001 - a broken numba must not stop training
-            _failed.add(name)
-            warnings.warn(f"deepgrad: numba could not compile {name} ({type(exc).__name__}: "
-                          f"{exc}); using the NumPy lines", RuntimeWarning, stacklevel=2)
-            return None
-        _compiled[name] = fn
-        return fn
-
-
-def run(name, *args):
-    """Call the compiled loop ``name``; False if it is unavailable or fails to compile on
-    these argument types (then the caller runs its NumPy lines)."""
-    fn = kernel(name)
-    if fn is None:
-        return False
-    try:
-        fn(*args)
-    except Exception as exc:  # noqa: BLE001 - typing errors surface at the first call
-        from numba.core.errors import NumbaError  # noqa: PLC0415
-
-        if not isinstance(exc, NumbaError):
-            raise
-        _failed.add(name)
-        _compiled.pop(name, None)
-        warnings.warn(f"deepgrad: numba could not compile {name} ({type(exc).__name__}); "
-                      f"using the NumPy lines", RuntimeWarning, stacklevel=2)
-        return False
-    return True
+# The loops below join ``_fast_kernels``' table (end of this file): they share its switch,
+# its compiler options and on-disk cache, and its fallback to the NumPy lines when a loop
+# does not compile. They run on one thread (no ``work`` given to ``run``): a step's blocks
+# are a few thousand elements, below what waking threads pays for.
+usable = _switch.usable
+kernel = _switch.kernel
+run = _switch.run
+_compiled = _switch._compiled
 
 
 # --- LSTM (``_lstm_kernel.py``) ---------------------------------------------------------------
@@ -202,4 +147,5 @@ def gru_cell_back_loop(direct, mm, gy_t, has_gy, rz, n_t, hn, h, dxp, dhp):
             dir_r[k] = d * z
 
 
-_LOOPS = {name[:-5]: fn for name, fn in dict(globals()).items() if name.endswith("_loop")}
+_switch._LOOPS.update({name[:-5]: fn for name, fn in dict(globals()).items()
+                       if name.endswith("_loop")})
