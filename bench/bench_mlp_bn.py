@@ -100,6 +100,19 @@ def _bn_backward(g, xc, invstd, gamma):
     return dx, dgamma[0], dbeta[0]
 
 
+def _cross_entropy(logits, rows):
+    """Mean cross-entropy of the labels Y and its gradient wrt the logits, by hand:
+    (loss, (softmax - one_hot) / N), the softmax shifted by each row's max."""
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, Y]))
+    dlog = e / s
+    dlog[rows, Y] -= 1.0
+    dlog *= 1.0 / N
+    return loss, dlog
+
+
 def make_numpy(weights, p):
     sd = {k: v.copy() for k, v in weights.items()}
     W1, b1, g1, be1 = sd["0.weight"], sd["0.bias"], sd["1.weight"], sd["1.bias"]
@@ -129,14 +142,7 @@ def make_numpy(weights, p):
         r2 = np.maximum(z2, 0)
         logits = r2 @ W3.T
         logits += b3
-        m = logits.max(axis=1, keepdims=True)
-        e = np.exp(logits - m)
-        s = e.sum(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, Y]))
-        # backward
-        dlog = e / s
-        dlog[rows, Y] -= 1.0
-        dlog *= 1.0 / N
+        loss, dlog = _cross_entropy(logits, rows)
         dW3, db3 = dlog.T @ r2, (ones @ dlog)[0]
         dz2 = dlog @ W3
         dz2 *= z2 > 0
@@ -234,13 +240,7 @@ def make_plain_numpy(weights):
         r2 = np.maximum(z2, 0)
         logits = r2 @ W3.T
         logits += b3
-        m = logits.max(axis=1, keepdims=True)
-        e = np.exp(logits - m)
-        s = e.sum(axis=1, keepdims=True)
-        loss = float(np.mean(np.log(s[:, 0]) + m[:, 0] - logits[rows, Y]))
-        dlog = e / s                       # softmax - one_hot, over the batch
-        dlog[rows, Y] -= 1.0
-        dlog *= 1.0 / N
+        loss, dlog = _cross_entropy(logits, rows)
         dW3, db3 = dlog.T @ r2, (ones @ dlog)[0]
         dz2 = dlog @ W3
         dz2 *= z2 > 0

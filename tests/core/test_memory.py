@@ -101,7 +101,8 @@ def test_retain_graph_keeps_the_activations_for_a_second_backward():
     np.testing.assert_allclose(w.grad.numpy(), t.grad.numpy(), rtol=1e-6)
 
 
-def test_memory_is_flat_over_600_training_steps():
+def _tiny_training_steps():
+    """steps(n): n SGD steps (momentum) of a 6-8-3 MLP on one fixed batch of 4."""
     deepgrad.manual_seed(0)
     nn = deepgrad.nn
     model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
@@ -115,6 +116,11 @@ def test_memory_is_flat_over_600_training_steps():
             nn.functional.cross_entropy(model(x), y).backward()
             opt.step()
 
+    return steps
+
+
+def test_memory_is_flat_over_600_training_steps():
+    steps = _tiny_training_steps()
     steps(100)  # warm, untraced (tracing slows every allocation): optimizer state, imports
     tracemalloc.start()  # counts what is allocated from now on and not yet freed
     try:
@@ -141,19 +147,7 @@ def test_memory_is_flat_over_10000_training_steps():
     header, optimiser state) may survive a step, and the resident size stays put. Counted
     with ``sys.getallocatedblocks`` rather than tracemalloc, which slows every allocation
     ~4x; a leak of one object per step would show as 10,000 blocks."""
-    deepgrad.manual_seed(0)
-    nn = deepgrad.nn
-    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
-    opt = deepgrad.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = deepgrad.randn(4, 6)
-    y = deepgrad.tensor([0, 1, 2, 1])
-
-    def steps(n):
-        for _ in range(n):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(x), y).backward()
-            opt.step()
-
+    steps = _tiny_training_steps()
     steps(200)  # warm: optimizer state, caches, lazy imports
     gc.collect()
     blocks, rss = sys.getallocatedblocks(), _current_rss_bytes()
