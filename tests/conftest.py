@@ -24,6 +24,18 @@ def to_numpy(x):
     return np.asarray(x)
 
 
+def assert_same_bits(*runs):
+    """Each run (a list of arrays: one path's results, e.g. compiled loops vs NumPy code)
+    equals the first bit for bit, with the same shapes, dtypes and contiguity."""
+    first = runs[0]
+    for other in runs[1:]:
+        for a, b in zip(first, other):
+            a, b = np.asarray(a), np.asarray(b)
+            assert a.shape == b.shape and a.dtype == b.dtype
+            assert a.flags.c_contiguous == b.flags.c_contiguous
+            np.testing.assert_array_equal(a, b)
+
+
 def assert_close(actual, expected, rtol=1e-6, atol=1e-9, msg=""):
     """Compare a deepgrad result with a torch (or NumPy) reference, shapes included."""
     a, e = to_numpy(actual), to_numpy(expected)

@@ -14,7 +14,7 @@ import torch.nn.functional as TF
 import deepgrad
 import deepgrad.nn.functional as F
 from deepgrad.nn.functional import _fast_kernels as fast
-from tests.conftest import assert_close
+from tests.conftest import assert_close, assert_same_bits
 
 numba = pytest.importorskip("numba")
 TWO_THREADS = numba.config.NUMBA_NUM_THREADS >= 2
@@ -36,16 +36,6 @@ def paths(monkeypatch):
             fast.ENABLED = saved
         return results
     return run
-
-
-def _same(*runs):
-    first = runs[0]
-    for other in runs[1:]:
-        for a, b in zip(first, other):
-            a, b = np.asarray(a), np.asarray(b)
-            assert a.shape == b.shape and a.dtype == b.dtype
-            assert a.flags.c_contiguous == b.flags.c_contiguous
-            np.testing.assert_array_equal(a, b)
 
 
 def _forward_backward(fn, arrays, seed):
@@ -81,7 +71,7 @@ def test_conv2d_parallel_serial_and_numpy_agree_with_torch(paths, xs, ws, kw):
         arrays.append(rng.standard_normal(ws[0]).astype(np.float32))
     fn = lambda *t: F.conv2d(*t, **kw)  # noqa: E731
     runs = paths(lambda: _forward_backward(fn, arrays, 2)[0])
-    _same(*runs)
+    assert_same_bits(*runs)
     assert "col2im_nchw" + fast.PARALLEL_SUFFIX in fast._compiled or ws[1] == 1
     expected = _torch_forward_backward(lambda *t: TF.conv2d(*t, **kw), arrays,
                                        _forward_backward(fn, arrays, 2)[1])
@@ -100,7 +90,7 @@ def test_max_pool2d_parallel_serial_and_numpy_agree_with_torch(paths, shape, kw)
     x = np.round(np.random.default_rng(3).standard_normal(shape).astype(np.float32) * 2)  # ties
     fn = lambda t: F.max_pool2d(t, **kw)  # noqa: E731
     runs = paths(lambda: _forward_backward(fn, [x], 4)[0])
-    _same(*runs)
+    assert_same_bits(*runs)
     expected = _torch_forward_backward(lambda t: TF.max_pool2d(t, **kw), [x],
                                        _forward_backward(fn, [x], 4)[1])
     assert_close(runs[0][0], expected[0], rtol=0, atol=0)
@@ -112,7 +102,7 @@ def test_relu_parallel_serial_and_numpy_agree_with_torch(paths):
     x = np.random.default_rng(5).standard_normal((4, 8, 32, 40)).astype(np.float32)
     x.reshape(-1)[:6] = [0.0, -0.0, np.nan, -np.nan, np.inf, -np.inf]
     runs = paths(lambda: _forward_backward(F.relu, [x], 6)[0])
-    _same(*runs)
+    assert_same_bits(*runs)
     for run in runs:  # the same bits as np.maximum(x, 0): NaN's sign kept, -0 -> +0
         assert np.array_equal(np.asarray(run[0]).view(np.uint32),
                               np.maximum(x, 0).view(np.uint32))

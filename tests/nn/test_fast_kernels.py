@@ -9,7 +9,7 @@ import torch.nn.functional as TF
 import deepgrad
 import deepgrad.nn.functional as F
 from deepgrad.nn.functional import _fast_kernels as fast
-from tests.conftest import assert_close
+from tests.conftest import assert_close, assert_same_bits
 
 pytest.importorskip("numba")
 
@@ -28,14 +28,6 @@ def _both(run, names):
     finally:
         fast.ENABLED = saved
     return compiled, plain
-
-
-def _same(compiled, plain):
-    for c, p in zip(compiled, plain):
-        c, p = np.asarray(c), np.asarray(p)
-        assert c.shape == p.shape and c.dtype == p.dtype
-        assert c.flags.c_contiguous == p.flags.c_contiguous
-        np.testing.assert_array_equal(c, p)
 
 
 def _grads(fn, arrays, seed):
@@ -62,7 +54,7 @@ def test_max_pool2d_same_as_numpy_and_torch(shape, kw, loop, ties):
         x = np.round(x)
     run = lambda: _grads(lambda t: F.max_pool2d(t, **kw), [x], 2)[0]  # noqa: E731
     compiled, plain = _both(run, [loop, "max_pool_scatter"])
-    _same(compiled, plain)
+    assert_same_bits(compiled, plain)
     tx = torch.tensor(x, requires_grad=True)
     ty, idx = TF.max_pool2d(tx, return_indices=True, **kw)
     ty.backward(torch.tensor(_grads(lambda t: F.max_pool2d(t, **kw), [x], 2)[1]))
@@ -96,7 +88,7 @@ def test_tiled_2x2_max_pool_rows_with_nan_take_the_general_loop():
         return [y.detach().numpy().copy(), i.numpy().copy(), xt.grad.numpy().copy()]
 
     compiled, plain = _both(run, ["max_pool_2x2"])
-    _same(compiled, plain)
+    assert_same_bits(compiled, plain)
     ty, ti = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
     np.testing.assert_array_equal(compiled[0], ty.numpy())
     finite = ~np.isnan(compiled[0])  # (a NaN window's index is not compared here)
@@ -119,7 +111,7 @@ def test_conv2d_same_as_numpy_and_torch(xs, ws, kw):
         arrays.append(rng.standard_normal(ws[0]).astype(np.float32))
     run = lambda: _grads(lambda *t: F.conv2d(*t, **kw), arrays, 5)[0]  # noqa: E731
     compiled, plain = _both(run, ["rows_to_nchw", "col2im_nchw"])
-    _same(compiled, plain)
+    assert_same_bits(compiled, plain)
     tt = [torch.tensor(a, requires_grad=True) for a in arrays]
     ty = TF.conv2d(*tt, **kw)
     ty.backward(torch.tensor(_grads(lambda *t: F.conv2d(*t, **kw), arrays, 5)[1]))
@@ -148,7 +140,7 @@ def test_relu_backward_same_as_numpy_and_torch():
     x[0, 0, 0, :4] = 0  # ReLU's gradient at 0 is 0, as torch's
     run = lambda: _grads(F.relu, [x], 8)[0]  # noqa: E731
     compiled, plain = _both(run, ["relu_backward"])
-    _same(compiled, plain)
+    assert_same_bits(compiled, plain)
     tx = torch.tensor(x, requires_grad=True)
     torch.relu(tx).backward(torch.tensor(_grads(F.relu, [x], 8)[1]))
     assert_close(compiled[1], tx.grad, rtol=0, atol=0)
