@@ -113,6 +113,38 @@ def test_long_sequence_float32_matches_torch(cell):
         assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_two_live_graphs_keep_their_buffers(cell):
+    """Sequence-sized arrays come from the buffer cache (_fast_kernels.buffer): a second
+    forward while the first graph and its output are alive must take fresh memory, so both
+    backward passes still give torch's gradients. Sizes above BUFFER_MIN_BYTES, so the
+    cache is really used."""
+    rng = np.random.default_rng(7)
+    steps, batch, n_in, hidden = 20, 16, 8, 64
+    assert steps * batch * 4 * hidden * 4 >= switch.BUFFER_MIN_BYTES
+    xs = [rng.standard_normal((batch, steps, n_in)).astype(np.float32) for _ in range(2)]
+    ref = getattr(torch.nn, cell)(n_in, hidden, batch_first=True)
+    weights = {k: v.detach().numpy() for k, v in ref.state_dict().items()}
+    results = {}
+    for lib in (deepgrad, torch):
+        m = getattr(lib.nn, cell)(n_in, hidden, batch_first=True)
+        m.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+        outs, losses = [], []
+        for x in xs:                       # both graphs alive before either backward
+            out, _ = m(lib.tensor(x))
+            outs.append(out)
+            losses.append((out ** 2).mean())
+        first = outs[0].detach().numpy().copy()
+        grads = []
+        for loss in reversed(losses):
+            m.zero_grad()
+            loss.backward()
+            grads.append([p.grad.numpy().copy() for p in m.parameters()])
+        results[lib.__name__] = [first, outs[1].detach().numpy()] + grads[0] + grads[1]
+    for a, b in zip(results["deepgrad"], results["torch"]):
+        assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
 def test_loops_take_only_numpy_float_arrays():
     a = np.zeros((2, 8), np.float32)
     assert loops.usable(a, a) == switch.usable(a, a)

@@ -43,7 +43,7 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
     k = w_hh.shape[1]
     s = _scales(w_hh)
     x_rows = input_rows(x)
-    xp = x_rows @ (w_ih * s[:, None]).T                 # scaled input projections (T*N, 3H)
+    xp = loops.matmul(x_rows, (w_ih * s[:, None]).T, x)  # scaled input projections (T*N, 3H)
     b_hn = None
     if b_ih is not None:
         bias = b_ih * s
@@ -52,8 +52,8 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
         b_hn = b_hh[2 * k:]
     xp = xp.reshape(steps, batch, 3 * k)
     w_t = (w_hh * s[:, None]).T.copy()                  # (H, 3H), C order: the faster GEMM
-    rz = np.empty_like(xp, shape=(steps, batch, 2 * k))
-    ns, hns, hs = (np.empty_like(xp, shape=(steps, batch, k)) for _ in range(3))
+    rz = loops.empty(xp, (steps, batch, 2 * k))
+    ns, hns, hs = (loops.empty(xp, (steps, batch, k)) for _ in range(3))
     compiled = loops.usable(xp, w_hh, h0)
     h = np.ascontiguousarray(h0) if compiled else h0
     no_bias = np.empty_like(xp, shape=(0,))
@@ -73,7 +73,7 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
         h = hs[t]
     saved = (rz, ns, hns, hs, x_rows, h0, reverse)
     # copies, so that the saved values stay intact whatever the caller does to the outputs
-    return hs.copy(), h.copy(), saved
+    return loops.copy(hs), h.copy(), saved
 
 
 def _step_numpy(rz, hp, xp, b_hn, hn, n_t, h, h_new, k):
@@ -127,8 +127,7 @@ def gru_backward(saved, w_ih, w_hh, gy, gh, needs):
     (x, h0, w_ih, w_hh[, b_ih, b_hh]). Returns their gradients (None where not needed)."""
     rz, ns, hns, hs, x_rows, h0, reverse = saved
     steps, batch, k = hs.shape
-    dxp_all = np.empty_like(rz, shape=(steps, batch, 3 * k))
-    dhp_all = np.empty_like(dxp_all)
+    dxp_all, dhp_all = (loops.empty(rz, (steps, batch, 3 * k)) for _ in range(2))
     compiled = loops.usable(rz, w_hh, h0)
     direct = np.zeros_like(h0) if gh is None else gh.copy()  # our own buffer, in place
     mm = np.zeros_like(direct)                          # dhp W_hh of the later step

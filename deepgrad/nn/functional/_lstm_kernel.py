@@ -27,6 +27,10 @@ kernel computes exactly what ``lstm_step`` / ``lstm_step_back`` compute, like cu
   and all the elementwise lines of a backward step, run as one compiled loop each
   (``_rnn_kernels.py``: the same operations in the same order, so the same bits).
 
+* The sequence-sized arrays (gates, cells, outputs, dA, dX) come from ``_fast_kernels``'
+  buffer cache (``_rnn_kernels.empty``): a fresh 3 MB block per call was page-faulted
+  in on its first write, which cost more than the step GEMMs of the 50-step benchmark.
+
 Saved for backward: the gates (T, N, 4H), the cells c_t, tanh(c_t) and the outputs h_t
 (T, N, H), the input rows X (T*N, H_in) and the initial state.
 """
@@ -60,13 +64,12 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b, reverse):
     n = w_hh.shape[1]
     s, offset, _ = _scales(w_hh)
     x_rows = input_rows(x)
-    acts = x_rows @ (w_ih * s[:, None]).T               # scaled input projections (T*N, 4H)
+    acts = loops.matmul(x_rows, (w_ih * s[:, None]).T, x)  # scaled input projections (T*N, 4H)
     if b is not None:
         acts += b * s
     acts = acts.reshape(steps, batch, 4 * n)            # overwritten step by step: the gates
     w_t = (w_hh * s[:, None]).T.copy()                  # (H, 4H), C order: the faster GEMM
-    cs = np.empty_like(acts, shape=(steps, batch, n))
-    tcs, hs = np.empty_like(cs), np.empty_like(cs)
+    cs, tcs, hs = (loops.empty(acts, (steps, batch, n)) for _ in range(3))
     compiled = loops.usable(acts, w_hh, h0, c0)
     h = np.ascontiguousarray(h0) if compiled else h0
     c = np.ascontiguousarray(c0) if compiled else c0
@@ -86,7 +89,7 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b, reverse):
         h, c = hs[t], c_new
     saved = (acts, cs, tcs, hs, x_rows, h0, c0, reverse)
     # copies, so that the saved values stay intact whatever the caller does to the outputs
-    return hs.copy(), h.copy(), c.copy(), saved
+    return loops.copy(hs), h.copy(), c.copy(), saved
 
 
 def _cell_back_numpy(a, tc, c_prev, dh, gy_t, dc, da, e, n):
@@ -117,7 +120,7 @@ def weight_gradients(da2, x_rows, hs, h0, w_ih, reverse, needs):
     steps, batch, n = hs.shape
     dx = dw_ih = dw_hh = db = None
     if needs[0]:
-        dx = (da2 @ w_ih).reshape(steps, batch, -1)
+        dx = loops.matmul(da2, w_ih, da2).reshape(steps, batch, -1)
     if needs[1]:
         dw_ih = da2.T @ x_rows
     if needs[2]:
@@ -139,7 +142,7 @@ def lstm_backward(saved, w_ih, w_hh, gy, gh, gc, needs):
     steps = acts.shape[0]
     n = w_hh.shape[1]
     _, _, e = _scales(w_hh)
-    da_all = np.empty_like(acts)
+    da_all = loops.empty(acts, acts.shape)
     compiled = loops.usable(acts, w_hh, h0, c0)
     # dh and dc are our own buffers, updated in place (never the caller's arrays)
     dh = np.zeros_like(h0) if gh is None else gh.copy()  # (copy: C order, also on CuPy)
