@@ -12,17 +12,22 @@ second conv's input gradient ~0.5 ms against ~3.
 Threads: the convolution, pooling and ReLU loops also come compiled with ``parallel=True``,
 their outer loop (``prange``: samples, planes or element blocks) split over deepgrad's
 thread count (``num_threads``: ``deepgrad.set_num_threads``, else ``OMP_NUM_THREADS``, else
-numba's default, the CPU count; as torch counts its threads). ``run`` takes the parallel
-version only when there is more than one thread and at least ``PARALLEL_MIN_WORK`` elements
-of work: below that, starting the threads costs more than they save. Each iteration of a
-``prange`` writes its own part of the output, so both versions give the same bits. numba
-uses its ``workqueue`` threads (``THREADING_LAYER``, unless the program chose another): they
-sleep as soon as a call ends (measured: 1 ms of CPU in the 0.5 s after a call, against
-10 ms for numba's OpenMP threads, which spin first and then compete with OpenBLAS's own
-threads for the cores). Measured on the shared, loaded 2-core machine, LeNet's training
-step at 2 threads (three runs, median wall clock): workqueue 29-126 ms, OpenMP 300-560 ms,
-serial loops 190-326 ms. The workqueue serves one caller at a time, so ``run`` gives
-threads to one Python thread at a time (the others run the serial loops).
+numba's default, the CPU count; as torch counts its threads). They are OFF by default, as
+measured: LeNet's training step at 2 threads, each variant alone in its own process,
+interleaved rounds: serial loops 18.7-18.9 ms, parallel loops 20.1-20.3 ms (and now and
+then 10x slower when another process wants a core), torch 18.9-19.0 ms. After every GEMM,
+OpenBLAS's worker thread spins on the second core for ~0.1 s (its thread timeout, fixed when
+NumPy loads), so numba's workers share that core with it and a parallel loop waits for its
+slowest part; with the spinning switched off (``OPENBLAS_THREAD_TIMEOUT=4``) the GEMMs wake
+up slower and the step took 21.4 ms. ``DEEPGRAD_PARALLEL_LOOPS=1`` turns them on (not
+measured on more than 2 cores). ``run`` then takes the parallel version when there is more
+than one thread and at least ``PARALLEL_MIN_WORK`` elements of work: below that, starting the
+threads costs more than they save. Each iteration of a ``prange`` writes its own part of the
+output, so both versions give the same bits. numba uses its ``workqueue`` threads
+(``THREADING_LAYER``, unless the program chose another): they sleep as soon as a call ends
+(numba's OpenMP threads spin first: 49 ms a step). The workqueue serves one caller at a
+time, so ``run`` gives threads to one Python thread at a time (the others run the serial
+loops).
 
 Copies: im2col, the padded channels-last copy of a convolution's input and the NCHW <->
 channels-last copies of its output and gradient are loops here too, only to run them on
@@ -67,11 +72,12 @@ _lock = threading.Lock()
 
 # Loops written with ``prange`` that also come compiled with parallel=True, and the least
 # number of elements a call must handle to be given threads: waking numba's workers costs
-# some microseconds, what a serial loop spends on ~10^4 elements.
+# some microseconds, what a serial loop spends on ~10^4 elements. Infinite (never) unless
+# DEEPGRAD_PARALLEL_LOOPS=1: see "Threads" above.
 PARALLEL = frozenset({"relu", "relu_backward", "max_pool", "max_pool_2x2", "max_pool_scatter",
                       "col2im_nchw", "rows_to_nchw", "nchw_to_rows", "padded_nhwc", "im2col"})
 PARALLEL_SUFFIX = "_parallel"
-PARALLEL_MIN_WORK = 1 << 16
+PARALLEL_MIN_WORK = 1 << 16 if os.environ.get("DEEPGRAD_PARALLEL_LOOPS") == "1" else math.inf
 THREADING_LAYER = "workqueue"
 prange = range  # what the loops read as ``prange``: numba.prange in the parallel versions
 
