@@ -135,7 +135,8 @@ def make_numpy(w):
         dw_ih = da2.T @ x.reshape(T * N, I)
         dw_hh = da2.T @ np.stack(hs[:-1]).reshape(T * N, H)
         db = da2.sum(0)
-        for p, g in ((w_ih, dw_ih), (w_hh, dw_hh), (b, db), (w_o, dw_o), (b_o, db_o)):
+        # b stands for b_ih + b_hh, and SGD moves each of the two by LR * db
+        for p, g in ((w_ih, dw_ih), (w_hh, dw_hh), (b, 2 * db), (w_o, dw_o), (b_o, db_o)):
             p -= LR * g
         return loss
 
