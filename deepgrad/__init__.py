@@ -148,3 +148,7 @@ _LAZY_NAMES = {"load": "serialization", "save": "serialization",
 
 
 __getattr__, __dir__ = _lazy.lazy_attributes(__name__, globals(), _LAZY_MODULES, _LAZY_NAMES)
+# ``from deepgrad import *`` binds the public names and, as torch's does, save, load, GradScaler,
+# autocast and is_autocast_enabled (which then load): without ``__all__`` a star-import
+# would skip the names that have not loaded yet
+__all__ = _lazy.star_names(globals(), _LAZY_NAMES)

@@ -28,3 +28,12 @@ def lazy_attributes(package, namespace, modules=(), names=None, listed=()):
         return sorted(set(namespace) | shown)
 
     return __getattr__, __dir__
+
+
+def star_names(namespace, *lazy):
+    """``__all__`` for a package with lazy names: what a star-import binds without one (the
+    public names loaded so far) plus the ``lazy`` names (which the star-import then loads)."""
+    names = {name for name in namespace if not name.startswith("_")}
+    for group in lazy:
+        names.update(group)
+    return sorted(names)

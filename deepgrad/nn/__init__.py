@@ -4,6 +4,7 @@ Use it as ``import deepgrad.nn as nn`` (or ``from deepgrad import nn``); the
 stateless functions are in ``deepgrad.nn.functional`` (``import deepgrad.nn.functional as F``).
 """
 from .._lazy import lazy_attributes as _lazy_attributes
+from .._lazy import star_names as _star_names
 from . import functional  # noqa: F401
 from .modules import (Flatten, Identity, Module, ModuleDict, ModuleList,  # noqa: F401
                       ParameterDict, ParameterList, Sequential, Unflatten)
@@ -64,3 +65,5 @@ _LAZY_NAMES = {"DataParallel": "parallel"}
 
 
 __getattr__, __dir__ = _lazy_attributes(__name__, globals(), _LAZY_MODULES, _LAZY_NAMES)
+# ``from deepgrad.nn import *`` binds utils, parallel and DataParallel too, as torch.nn's does
+__all__ = _star_names(globals(), _LAZY_MODULES, _LAZY_NAMES)

@@ -313,6 +313,18 @@ def test_lazily_loaded_names_work_as_if_imported():
     namespace = {}
     exec("from deepgrad.optim import *\nfrom deepgrad.utils.data import *", namespace)
     assert namespace["RAdam"] is optim.RAdam and namespace["Subset"] is data.Subset
+    # star-imports bind the lazily loaded names that torch's star-imports bind
+    import torch  # noqa: PLC0415 - the oracle
+    import torch.nn  # noqa: PLC0415
+
+    for ours, theirs, lazy in ((deepgrad, torch, ("save", "load", "GradScaler", "autocast",
+                                                   "is_autocast_enabled", "amp", "cuda", "onnx")),
+                               (nn, torch.nn, ("DataParallel", "utils", "parallel"))):
+        ns_ours, ns_theirs = {}, {}
+        exec(f"from {ours.__name__} import *", ns_ours)
+        exec(f"from {theirs.__name__} import *", ns_theirs)
+        for name in lazy:
+            assert (name in ns_ours) == (name in ns_theirs), (ours.__name__, name)
     model = nn.Linear(3, 2)
     opt = pickle.loads(pickle.dumps(optim.SGD(model.parameters(), lr=0.1)))
     assert type(opt) is SGD
