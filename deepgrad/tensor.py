@@ -19,7 +19,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import grad_mode as _grad_mode
-from .autograd.engine import run_backward as _run_backward
+from .autograd.engine import run_backward_from as _run_backward_from
 from .backend import CPU, device, device_of_array, move_array
 from .backend import device as Device  # "device" is also an argument name below
 from . import _memory_format as _mf
@@ -378,8 +378,7 @@ class Tensor(TensorMethods):
                     ones = ones.reshape(arr.shape)
             else:
                 ones = np.ones_like(arr)
-            seed = Tensor._make(ones, self._device)
-            _run_backward((self,), (seed,), bool(retain_graph), False)
+            _run_backward_from(self, ones, bool(retain_graph))
             return
         from .autograd import backward  # noqa: PLC0415
 

@@ -123,9 +123,28 @@ def run_backward(outputs, seeds, retain_graph=False, create_graph=False, capture
             slot[out._out_index] = seed._data if old is None else old + seed._data
         else:
             slot[out._out_index] = _accumulate(slot[out._out_index], seed)
+    _propagate(pending, roots, retain_graph, create_graph, capture)
 
+
+def run_backward_from(out, seed, retain_graph):
+    """``run_backward`` for the common ``loss.backward()``: one output with a node, its seed
+    a raw array, a plain backward (no graph of the gradients, no capture)."""
+    node = out.grad_fn
+    if node._released:
+        raise RuntimeError(_SECOND_BACKWARD)
+    slot = [None] * node._n_out
+    slot[out._out_index] = seed
+    _propagate({node: slot}, [node], retain_graph, False, None)
+
+
+def _propagate(pending, roots, retain_graph, create_graph, capture):
+    """Run every node reachable from ``roots`` once all its consumers have sent their
+    gradient; ``pending`` holds the roots' output gradients (arrays under a plain backward,
+    else Tensors)."""
+    arrays = capture is None and not create_graph  # the plain-backward fast path
     deps, leaf_edges = _collect_dependencies(roots)
-    ready = [n for n in roots if deps[n] == 0]
+    # a single root is ready at once: no other root can feed it
+    ready = [n for n in roots if deps[n] == 0] if len(roots) > 1 else roots
     handed = set()  # ids of arrays given to leaves, so two leaves never share one
     sums = _Sums(create_graph)
     if arrays:

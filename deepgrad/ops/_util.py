@@ -14,6 +14,59 @@ def row_major(arr):
     return arr if arr.flags.c_contiguous else arr.copy(order="C")
 
 
+_ONES = {}   # (n, dtype) -> read-only vector of n ones
+_ZEROS = {}  # dtype -> read-only 0-d zero
+
+
+def ones_vector(n, dtype):
+    """A read-only NumPy vector of ``n`` ones, kept for reuse.
+
+    ``np.dot(a, ones_vector(a.shape[1], a.dtype))`` sums the rows of a matrix, and
+    ``np.dot(ones_vector(a.shape[0], a.dtype), a)`` its columns, in one BLAS call: on the small
+    arrays of a training step about half the instructions of NumPy's reduction machinery
+    (``np.add.reduce``), with the same float32 accuracy (only the order of the additions
+    differs)."""
+    key = (n, dtype)
+    arr = _ONES.get(key)
+    if arr is None:
+        if len(_ONES) >= 256:  # many shapes (varying batch sizes): keep the cache small
+            _ONES.clear()
+        arr = np.ones(n, dtype)
+        arr.flags.writeable = False
+        _ONES[key] = arr
+    return arr
+
+
+_SCALARS = {}  # (value, dtype) -> read-only 0-d array
+
+
+def scalar_array(value, dtype):
+    """``value`` (a Python int or float) as a read-only 0-d NumPy array of an inexact
+    ``dtype`` (float or complex), kept for reuse. ``a * scalar_array(c, a.dtype)`` gives the bits of ``a * c`` (NumPy
+    first casts a Python scalar to the array's dtype) but skips that conversion, a third
+    of a small ufunc call's cost; an optimizer's learning rate is the typical ``value``."""
+    key = (value, dtype)
+    arr = _SCALARS.get(key)
+    if arr is None:
+        if len(_SCALARS) >= 64:  # a schedule changing lr every step: keep the cache small
+            _SCALARS.clear()
+        arr = np.array(value, dtype=dtype)
+        arr.flags.writeable = False
+        _SCALARS[key] = arr
+    return arr
+
+
+def zero_scalar(dtype):
+    """A read-only 0-d NumPy zero of ``dtype``: ``np.maximum(a, zero_scalar(a.dtype))``
+    gives the bits of ``np.maximum(a, 0)`` but skips converting the Python 0 each call."""
+    arr = _ZEROS.get(dtype)
+    if arr is None:
+        arr = np.zeros((), dtype)
+        arr.flags.writeable = False
+        _ZEROS[dtype] = arr
+    return arr
+
+
 def is_scalar(x):
     """A Python (or NumPy) number, which ops take as an attribute rather than a tensor."""
     if isinstance(x, Tensor):  # the common case first: ABC checks below are slow

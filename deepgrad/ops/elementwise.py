@@ -18,7 +18,7 @@ from .._layout import like_torch
 from .._quiet import quiet_begin, quiet_end, quietly
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ._util import constant, is_scalar, operands, scalar_operand, to_tensor_like
+from ._util import constant, is_scalar, operands, scalar_operand, to_tensor_like, zero_scalar
 from . import arithmetic as _arith
 from . import compare as _compare
 from . import convert as _convert
@@ -190,6 +190,8 @@ class Relu(ArrayFunction):
             out = _relu_compiled(a)
             if out is not None:
                 return out
+        if type(a) is np.ndarray and a.dtype.kind == "f":
+            return np.maximum(a, zero_scalar(a.dtype))  # the bits of np.maximum(a, 0), cheaper
         return np.maximum(a, 0)
 
     def backward(self, g):
@@ -255,6 +257,8 @@ class ReluBackward(ArrayFunction):
             if out is not None:
                 return out
         # a float mask: multiplying float by bool takes NumPy's slower mixed-type loop
+        if type(y) is np.ndarray and y.dtype.kind == "f":
+            return g * (y > zero_scalar(y.dtype)).astype(g.dtype)  # a 0-d zero: cheaper than 0
         return g * (y > 0).astype(g.dtype)
 
     def backward(self, gg):

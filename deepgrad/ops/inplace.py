@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from . import arithmetic as _arith
 from . import elementwise as _elem
 from . import shape as _shape
+from ._util import scalar_array
 
 
 def _write(t, arr):
@@ -84,9 +85,13 @@ def _ufunc_inplace(t, other, ufunc, fallback, alpha=1):
     if fast:
         raw = other._data if is_tensor else other
         if alpha != 1:
-            raw = raw * alpha  # a Python scalar: keeps other's dtype
+            if type(alpha) in (float, int) and type(raw) is np.ndarray and raw.dtype.kind == "f":
+                raw = raw * scalar_array(alpha, raw.dtype)  # the bits of raw * alpha, cheaper
+            else:
+                raw = raw * alpha  # a Python scalar: keeps other's dtype
+        data = t._data
         try:
-            ufunc(t._data, raw, out=t._data, casting="same_kind")
+            ufunc(data, raw, data)  # out positionally; casting "same_kind" is the default
         except (TypeError, np._core._exceptions._UFuncOutputCastingError) as err:
             raise RuntimeError(f"result type can't be cast to the desired output type "
                                f"{t._data.dtype}: {err}") from None

@@ -1,6 +1,7 @@
 """Stochastic gradient descent, with momentum and Nesterov's accelerated gradient."""
 import numpy as np
 
+from ..ops._util import scalar_array
 from ..tensor import Tensor
 from ._fused import fused_loop
 from ._updates import SMALL
@@ -87,18 +88,15 @@ class SGD(Optimizer):
                              f"(got momentum={o['momentum']}, dampening={o['dampening']})")
 
     def _update_group(self, group):
-        momentum = float(group["momentum"])
-        scalars = dict(lr=float(group["lr"]), momentum=momentum,
-                       dampening=float(group["dampening"]),
-                       weight_decay=float(group["weight_decay"]),
-                       nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]))
-        plain = momentum == 0 and scalars["weight_decay"] == 0 and not scalars["maximize"]
-        neg_lr = -scalars["lr"]
-        loop_scalars = dict(first=False, **scalars)  # as _apply hands them to the loop
-        for p in group["params"]:
+        params = group["params"]
+        if group["momentum"] == 0 and group["weight_decay"] == 0 and not group["maximize"]:
+            params = _plain_steps(params, group)  # what the plain loop left to the runner
+            if not params:
+                return
+        scalars = _scalars(group)
+        momentum = scalars["momentum"]
+        for p in params:
             if p.grad is None:
-                continue
-            if plain and _plain_step(p, neg_lr, loop_scalars):
                 continue
             first = False
             buf = None
@@ -113,19 +111,45 @@ class SGD(Optimizer):
             p._vc[0] += 1
 
 
-def _plain_step(p, neg_lr, scalars):
-    """``p <- p - lr * g`` for a small NumPy parameter, without the general runner: the
+def _scalars(group):
+    """The group's hyperparameters as the update kernels take them (a dict literal: the
+    ``dict()`` call with keywords costs twice as much)."""
+    return {"lr": float(group["lr"]), "momentum": float(group["momentum"]),
+            "dampening": float(group["dampening"]), "weight_decay": float(group["weight_decay"]),
+            "nesterov": bool(group["nesterov"]), "maximize": bool(group["maximize"])}
+
+
+def _plain_steps(params, group):
+    """``p <- p - lr * g`` for each small NumPy parameter, without the general runner: the
     plain rule's whole cost at a small model is Python calls, not arithmetic. The same
     two NumPy operations as ``_sgd_kernel`` (``tmp = g * -lr; p += tmp``), so the same
-    numbers. Returns False (nothing done) when the runner must decide: a large or
-    non-NumPy parameter, a gradient of another dtype, or the compiled loop available."""
-    data, grad = p._data, p.grad._data
-    if (type(data) is not np.ndarray or data.size > SMALL or grad.dtype != data.dtype
-            or _sgd_loop.kernel((data, grad, None), scalars) is not None):
-        return False
-    data += np.multiply(grad, neg_lr)
-    p._vc[0] += 1
-    return True
+    numbers. Returns the parameters left to the runner: large or non-NumPy ones, a
+    gradient of another dtype, or any the compiled loop can take."""
+    rest = []
+    loop_scalars = None
+    neg_lr = None  # -lr as a 0-d array of the parameters' dtype: g * neg_lr is g * -lr
+    for p in params:
+        grad = p.grad
+        if grad is None:
+            continue
+        data, g = p._data, grad._data
+        dtype = data.dtype
+        if type(data) is not np.ndarray or data.size > SMALL or g.dtype != dtype:
+            rest.append(p)
+            continue
+        if neg_lr is None or neg_lr.dtype != dtype:
+            # whether the compiled loop takes these arrays, asked once per dtype met (it
+            # also needs contiguous arrays: a later parameter may run on NumPy instead,
+            # with the same numbers)
+            if loop_scalars is None:  # as _apply hands them to the loop
+                loop_scalars = {"first": False, **_scalars(group)}
+            if _sgd_loop.kernel((data, g, None), loop_scalars) is not None:
+                rest.append(p)
+                continue
+            neg_lr = scalar_array(-loop_scalars["lr"], dtype)
+        data += np.multiply(g, neg_lr)
+        p._vc[0] += 1
+    return rest
 
 
 def _sgd_kernel(p, g, b, gbuf, tmp, *, lr, momentum, dampening, weight_decay, nesterov,

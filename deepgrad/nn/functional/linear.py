@@ -16,6 +16,7 @@ from ...autograd.function import ArrayFunction
 from ...autograd.grad_mode import _state as _grad_state
 from ...ops import reduce as _reduce
 from ...ops import shape as _shape
+from ...ops._util import ones_vector
 from ...ops.linalg import Matmul, matmul
 from ...tensor import Tensor
 
@@ -65,8 +66,9 @@ def _raw_backward(g, x, w, need):
         gw = g2.T @ x2
     if len(need) > 2:
         if need[2]:
-            # NumPy: the reduction itself (sum()'s Python wrapper costs as much at small sizes)
-            gb = np.add.reduce(g2, axis=0) if type(g2) is np.ndarray else g2.sum(axis=0)
+            # NumPy: ones @ g2, one BLAS call (half the cost of np.add.reduce at small sizes)
+            gb = (np.dot(ones_vector(g2.shape[0], g2.dtype), g2)
+                  if type(g2) is np.ndarray and g2.dtype.char in "fd" else g2.sum(axis=0))
         return gx, gw, gb
     return gx, gw
 
@@ -82,6 +84,17 @@ def _check(x, weight):
             f"be multiplied ({int(np.prod(s[:-1]))}x{s[-1]} and {w[-1]}x{w[0]})")
 
 
+def _check_linear(input, weight):  # noqa: A002
+    """Raise the error for a weight that is not 2-D, mismatched features or dtypes."""
+    if weight._data.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                           f"{list(weight._data.shape)}")
+    _check(input, weight)
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"linear: expected input and weight to have the same dtype, but got "
+                           f"{input.dtype} and {weight.dtype}")
+
+
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
     """y = input @ weight^T + bias.
 
@@ -90,13 +103,9 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's argument name
         bias: (out_features,) or None.
     Returns: (*, out_features).
     """
-    if weight._data.ndim != 2:
-        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
-                           f"{list(weight._data.shape)}")
-    _check(input, weight)
-    if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"linear: expected input and weight to have the same dtype, but got "
-                           f"{input.dtype} and {weight.dtype}")
+    x, w = input._data, weight._data
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or x.dtype != w.dtype:
+        _check_linear(input, weight)  # one condition on the hot path; the errors in there
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)

@@ -231,10 +231,18 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return loss
 
 
+# each signed integer dtype and its unsigned twin of the same size
+_UNSIGNED_OF = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
+
+
 def _labels_within(labels, classes):
     """Whether every label lies in [0, classes): on NumPy arrays the two reductions are
     called directly, skipping ``min()``/``max()``'s Python wrappers (a loss per step)."""
     if type(labels) is np.ndarray:
+        unsigned = _UNSIGNED_OF.get(labels.dtype)
+        if unsigned is not None:
+            # one reduction for both bounds: read as unsigned, a negative label is huge
+            return np.maximum.reduce(labels.view(unsigned), axis=None) < classes
         return (np.minimum.reduce(labels, axis=None) >= 0
                 and np.maximum.reduce(labels, axis=None) < classes)
     return labels.min().item() >= 0 and labels.max().item() < classes
