@@ -13,9 +13,10 @@ Threads: the convolution, pooling and ReLU loops also come compiled with ``paral
 their outer loop (``prange``: samples, planes or element blocks) split over deepgrad's
 thread count (``num_threads``: ``deepgrad.set_num_threads``, else ``OMP_NUM_THREADS``, else
 numba's default, the CPU count; as torch counts its threads). They are OFF by default, as
-measured: LeNet's training step at 2 threads, each variant alone in its own process,
-interleaved rounds: serial loops 18.7-18.9 ms, parallel loops 20.1-20.3 ms (and now and
-then 10x slower when another process wants a core), torch 18.9-19.0 ms. After every GEMM,
+measured: LeNet's training step at 2 threads, each variant alone in its own process, 3
+interleaved rounds, medians: serial loops 26.7 ms, parallel loops 29.6 ms, torch 26.6 ms
+(quiet machine; in an earlier run beside another job, the benchmark at high priority:
+18.8, 20.2 and 19.0 ms, and the parallel loops now and then 10x slower). After every GEMM,
 OpenBLAS's worker thread spins on the second core for ~0.1 s (its thread timeout, fixed when
 NumPy loads), so numba's workers share that core with it and a parallel loop waits for its
 slowest part; with the spinning switched off (``OPENBLAS_THREAD_TIMEOUT=4``) the GEMMs wake
