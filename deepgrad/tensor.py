@@ -28,6 +28,9 @@ from .tensor_methods import TensorMethods
 from .tensor_repr import format_tensor
 
 
+_ONES_0D = {}  # dtype -> 0-d one, copied as the seed of loss.backward()
+
+
 class Tensor(TensorMethods):
     __slots__ = ("_data", "_device", "_requires_grad", "grad", "grad_fn", "_out_index", "_vc",
                  "__weakref__", "__dict__")
@@ -372,8 +375,11 @@ class Tensor(TensorMethods):
                 and self._data.size == 1 and self.grad_fn is not None):
             # the common case, kept short: loss.backward()
             arr = self._data
-            if type(arr) is np.ndarray:  # one element: np.array is C, np.ones_like is Python
-                ones = np.array(1, dtype=arr.dtype)
+            if type(arr) is np.ndarray:  # one element: a copy of a kept 0-d one (cheapest)
+                one = _ONES_0D.get(arr.dtype)
+                if one is None:
+                    one = _ONES_0D[arr.dtype] = np.array(1, dtype=arr.dtype)
+                ones = one.copy()  # the seed may become a .grad: each backward its own
                 if arr.ndim:
                     ones = ones.reshape(arr.shape)
             else:

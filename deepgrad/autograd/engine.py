@@ -293,7 +293,13 @@ def _run_node_arrays(node, grads, pending, deps, ready, retain_graph, capture, l
         fn = t.grad_fn
         if fn is None:  # a leaf
             if t._requires_grad:  # every edge arrives, with a gradient or None
-                leaves.arrive(t, g, node, checked)
+                if (checked and type(g) is np.ndarray and leaves.left[id(t)] == 1
+                        and id(t) not in leaves.pending):
+                    # the common case, ``arrive`` inlined: the last edge into a leaf, nothing
+                    # summed from its other edges, brings a built-in formula's array
+                    _accumulate_leaf_array(t, g, leaves.handed)
+                else:
+                    leaves.arrive(t, g, node, checked)
             continue
         if g is not None:
             slot = pending.get(fn)

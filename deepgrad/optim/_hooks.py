@@ -59,25 +59,34 @@ def with_step_hooks(step):
         self = args[0]
         if self._stepping:  # an outer step (a subclass's) runs the hooks
             return step(*args, **kwargs)
-        for hook in (*_global_step_pre_hooks.values(), *self._step_pre_hooks.values()):
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError("an optimizer step pre-hook must return None or a "
-                                       f"tuple (new_args, new_kwargs), but returned {result!r}")
-                args, kwargs = result
+        if _global_step_pre_hooks or self._step_pre_hooks:  # (the tuple only when needed)
+            args, kwargs = _run_pre_hooks(self, args, kwargs)
         self._stepping = True
         try:
             out = step(*args, **kwargs)
         finally:
             self._stepping = False
         self._opt_called = True  # lets a learning-rate scheduler check the call order
-        for hook in (*self._step_post_hooks.values(), *_global_step_post_hooks.values()):
-            hook(self, args, kwargs)
+        if self._step_post_hooks or _global_step_post_hooks:
+            for hook in (*self._step_post_hooks.values(), *_global_step_post_hooks.values()):
+                hook(self, args, kwargs)
         return out
 
     hooked_step._runs_step_hooks = True
     return hooked_step
+
+
+def _run_pre_hooks(optimizer, args, kwargs):
+    """Run the global then the optimiser's own step pre-hooks; return the (args, kwargs)
+    they leave for the step."""
+    for hook in (*_global_step_pre_hooks.values(), *optimizer._step_pre_hooks.values()):
+        result = hook(optimizer, args, kwargs)
+        if result is not None:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError("an optimizer step pre-hook must return None or a "
+                                   f"tuple (new_args, new_kwargs), but returned {result!r}")
+            args, kwargs = result
+    return args, kwargs
 
 
 class OptimizerHooks:

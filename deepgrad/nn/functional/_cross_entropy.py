@@ -68,7 +68,7 @@ class CrossEntropy(ArrayFunction):
         shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
         # (i, y_i) as flat indices i * C + y_i: a 1-D gather and scatter cost less than
         # NumPy's 2-D fancy indexing
-        self.flat_index = flat = np.arange(0, m * c, c) + target
+        self.flat_index = flat = _row_offsets(m, c) + target
         shifted_y = shifted.reshape(-1)[flat]
         e = np.exp(shifted, out=shifted)
         s = np.dot(e, ones_vector(c, e.dtype))
@@ -91,6 +91,23 @@ class CrossEntropy(ArrayFunction):
 
     def backward_arrays(self, g):
         return (_grad(g, self),)
+
+
+_OFFSETS = {}  # (rows, classes) -> read-only int64 vector 0, C, 2C, ..., (M - 1) C
+
+
+def _row_offsets(m, c):
+    """The flat index of each row's first element, i * C, kept for reuse (``np.arange`` per
+    call costs as much as the addition of the labels that follows it)."""
+    key = (m, c)
+    arr = _OFFSETS.get(key)
+    if arr is None:
+        if len(_OFFSETS) >= 64:  # many batch sizes: keep the cache small
+            _OFFSETS.clear()
+        arr = np.arange(0, m * c, c)
+        arr.flags.writeable = False
+        _OFFSETS[key] = arr
+    return arr
 
 
 def _grad(g, fw):

@@ -182,6 +182,9 @@ def _index_coefficients(t, c, weight, ignore_index, like):
     return valid, safe, wy
 
 
+_REDUCTIONS = ("mean", "sum", "none")
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,  # noqa: A002
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy between logits and class indices or class probabilities.
@@ -195,11 +198,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         label_smoothing: eps in [0, 1]: the target becomes (1 - eps) q + eps / C.
     Example: ``F.cross_entropy(logits, labels)``.
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
+        reduction = legacy_reduction(size_average, reduce, reduction)  # (a call saved per step)
     xd, td = input._data, target._data
     if (xd.ndim == 2 and td.ndim == 1 and weight is None and not label_smoothing
             and td.dtype.kind in "iu" and td.shape[0] == xd.shape[0] > 0
-            and not 0 <= ignore_index < xd.shape[1] and reduction in ("mean", "sum", "none")
+            and not 0 <= ignore_index < xd.shape[1] and reduction in _REDUCTIONS
             and _labels_within(td, xd.shape[1])):
         # the common case (logits (N, C), valid labels, no options): straight to the primitive
         return CrossEntropy.apply(input, target=td, coef=None, smooth=None, reduction=reduction,
