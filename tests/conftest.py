@@ -1,4 +1,6 @@
 """Shared test helpers: conversions between deepgrad and the PyTorch oracle."""
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -34,6 +36,39 @@ def assert_same_bits(*runs):
             assert a.shape == b.shape and a.dtype == b.dtype
             assert a.flags.c_contiguous == b.flags.c_contiguous
             np.testing.assert_array_equal(a, b)
+
+
+def compiled_and_numpy(run, loop_names):
+    """run() with deepgrad's compiled loops (deepgrad[fast]), then with its NumPy code only:
+    (compiled, numpy) results. Where numba is installed, checks that the loops
+    ``loop_names`` really ran."""
+    from deepgrad.nn.functional import _fast_kernels as fast  # noqa: PLC0415
+
+    saved = fast.ENABLED
+    try:
+        fast.ENABLED = True
+        compiled = run()
+        if importlib.util.find_spec("numba") is not None:
+            for name in loop_names:
+                assert name in fast._compiled, f"the compiled loop {name} did not run"
+        fast.ENABLED = False
+        plain = run()
+    finally:
+        fast.ENABLED = saved
+    return compiled, plain
+
+
+def conv_arrays(x_shape, w_shape, kwargs, seed):
+    """Random float32 (input, weight[, bias]) for F.conv2d and the conv2d keyword arguments
+    without the test-only ``bias`` flag (True when absent)."""
+    kwargs = dict(kwargs)
+    use_bias = kwargs.pop("bias", True)
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(x_shape).astype(np.float32),
+              rng.standard_normal(w_shape).astype(np.float32)]
+    if use_bias:
+        arrays.append(rng.standard_normal(w_shape[0]).astype(np.float32))
+    return arrays, kwargs
 
 
 def assert_close(actual, expected, rtol=1e-6, atol=1e-9, msg=""):

@@ -14,7 +14,7 @@ import torch.nn.functional as TF
 import deepgrad
 import deepgrad.nn.functional as F
 from deepgrad.nn.functional import _fast_kernels as fast
-from tests.conftest import assert_close, assert_same_bits
+from tests.conftest import assert_close, assert_same_bits, conv_arrays
 
 numba = pytest.importorskip("numba")
 TWO_THREADS = numba.config.NUMBA_NUM_THREADS >= 2
@@ -62,13 +62,7 @@ def _torch_forward_backward(fn, arrays, go):
     ((3, 4, 7, 8), (5, 4, 3, 3), dict(padding=2, bias=False)),
 ])
 def test_conv2d_parallel_serial_and_numpy_agree_with_torch(paths, xs, ws, kw):
-    kw = dict(kw)
-    use_bias = kw.pop("bias", True)
-    rng = np.random.default_rng(1)
-    arrays = [rng.standard_normal(xs).astype(np.float32),
-              rng.standard_normal(ws).astype(np.float32)]
-    if use_bias:
-        arrays.append(rng.standard_normal(ws[0]).astype(np.float32))
+    arrays, kw = conv_arrays(xs, ws, kw, seed=1)
     fn = lambda *t: F.conv2d(*t, **kw)  # noqa: E731
     runs = paths(lambda: _forward_backward(fn, arrays, 2)[0])
     assert_same_bits(*runs)

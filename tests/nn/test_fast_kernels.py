@@ -9,25 +9,9 @@ import torch.nn.functional as TF
 import deepgrad
 import deepgrad.nn.functional as F
 from deepgrad.nn.functional import _fast_kernels as fast
-from tests.conftest import assert_close, assert_same_bits
+from tests.conftest import assert_close, assert_same_bits, compiled_and_numpy, conv_arrays
 
 pytest.importorskip("numba")
-
-
-def _both(run, names):
-    """run() with the compiled loops, then with NumPy only: (compiled, numpy) results;
-    checks that the loops ``names`` really ran."""
-    saved = fast.ENABLED
-    try:
-        fast.ENABLED = True
-        compiled = run()
-        for name in names:
-            assert name in fast._compiled, f"the compiled loop {name} did not run"
-        fast.ENABLED = False
-        plain = run()
-    finally:
-        fast.ENABLED = saved
-    return compiled, plain
 
 
 def _grads(fn, arrays, seed):
@@ -53,7 +37,7 @@ def test_max_pool2d_same_as_numpy_and_torch(shape, kw, loop, ties):
     if ties:  # repeated values: the first maximum in row-major window order wins
         x = np.round(x)
     run = lambda: _grads(lambda t: F.max_pool2d(t, **kw), [x], 2)[0]  # noqa: E731
-    compiled, plain = _both(run, [loop, "max_pool_scatter"])
+    compiled, plain = compiled_and_numpy(run, [loop, "max_pool_scatter"])
     assert_same_bits(compiled, plain)
     tx = torch.tensor(x, requires_grad=True)
     ty, idx = TF.max_pool2d(tx, return_indices=True, **kw)
@@ -69,7 +53,7 @@ def test_max_pool_nan_follows_the_numpy_path():
     x = np.random.default_rng(3).standard_normal((1, 2, 6, 6)).astype(np.float32)
     x[0, 0, 0, 1] = x[0, 1, 4, 4] = np.nan
     run = lambda: [F.max_pool2d(deepgrad.tensor(x), 3, 1).numpy()]  # noqa: E731
-    compiled, plain = _both(run, ["max_pool"])
+    compiled, plain = compiled_and_numpy(run, ["max_pool"])
     np.testing.assert_array_equal(compiled[0], plain[0])  # NaN propagates in both
     assert np.isnan(compiled[0]).sum() == np.isnan(TF.max_pool2d(torch.tensor(x), 3, 1).numpy()).sum()
 
@@ -87,7 +71,7 @@ def test_tiled_2x2_max_pool_rows_with_nan_take_the_general_loop():
         y.backward(deepgrad.tensor(np.arange(y.numel(), dtype=np.float32).reshape(y.shape)))
         return [y.detach().numpy().copy(), i.numpy().copy(), xt.grad.numpy().copy()]
 
-    compiled, plain = _both(run, ["max_pool_2x2"])
+    compiled, plain = compiled_and_numpy(run, ["max_pool_2x2"])
     assert_same_bits(compiled, plain)
     ty, ti = TF.max_pool2d(torch.tensor(x), 2, return_indices=True)
     np.testing.assert_array_equal(compiled[0], ty.numpy())
@@ -102,15 +86,9 @@ def test_tiled_2x2_max_pool_rows_with_nan_take_the_general_loop():
     ((2, 3, 8, 8), (4, 3, 3, 3), dict(padding=2, bias=False)),
 ])
 def test_conv2d_same_as_numpy_and_torch(xs, ws, kw):
-    kw = dict(kw)
-    use_bias = kw.pop("bias", True)
-    rng = np.random.default_rng(4)
-    arrays = [rng.standard_normal(xs).astype(np.float32),
-              rng.standard_normal(ws).astype(np.float32)]
-    if use_bias:
-        arrays.append(rng.standard_normal(ws[0]).astype(np.float32))
+    arrays, kw = conv_arrays(xs, ws, kw, seed=4)
     run = lambda: _grads(lambda *t: F.conv2d(*t, **kw), arrays, 5)[0]  # noqa: E731
-    compiled, plain = _both(run, ["rows_to_nchw", "col2im_nchw"])
+    compiled, plain = compiled_and_numpy(run, ["rows_to_nchw", "col2im_nchw"])
     assert_same_bits(compiled, plain)
     tt = [torch.tensor(a, requires_grad=True) for a in arrays]
     ty = TF.conv2d(*tt, **kw)
@@ -139,7 +117,7 @@ def test_relu_backward_same_as_numpy_and_torch():
     x = np.random.default_rng(7).standard_normal((4, 8, 32, 40)).astype(np.float32)  # >= 32768
     x[0, 0, 0, :4] = 0  # ReLU's gradient at 0 is 0, as torch's
     run = lambda: _grads(F.relu, [x], 8)[0]  # noqa: E731
-    compiled, plain = _both(run, ["relu_backward"])
+    compiled, plain = compiled_and_numpy(run, ["relu_backward"])
     assert_same_bits(compiled, plain)
     tx = torch.tensor(x, requires_grad=True)
     torch.relu(tx).backward(torch.tensor(_grads(F.relu, [x], 8)[1]))

@@ -8,27 +8,10 @@ import torch
 import deepgrad
 from deepgrad.nn.functional import _fast_kernels as switch
 from deepgrad.nn.functional import _rnn_kernels as loops
-from tests.conftest import assert_close
+from tests.conftest import assert_close, compiled_and_numpy
 
 LOOPS = {"LSTM": ["lstm_cell", "lstm_cell_back"],
          "GRU": ["gru_gates", "gru_state", "gru_cell_back"]}
-
-
-def _both(run, names):
-    """run() with the compiled loops, then with NumPy only: (compiled, numpy) results;
-    checks that the loops ``names`` really ran (when numba is installed)."""
-    saved = switch.ENABLED
-    try:
-        switch.ENABLED = True
-        compiled = run()
-        if loops.kernel(names[0]) is not None:
-            for name in names:
-                assert name in loops._compiled, f"the compiled loop {name} did not run"
-        switch.ENABLED = False
-        plain = run()
-    finally:
-        switch.ENABLED = saved
-    return compiled, plain
 
 
 def _same(compiled, plain):
@@ -81,7 +64,7 @@ def test_compiled_same_as_numpy_and_torch(cell, case, dtype):
     ref = getattr(torch.nn, cell)(4, 5, num_layers=layers, bidirectional=bidir, bias=bias)
     weights = {k: v.detach().numpy().astype(dtype) for k, v in ref.state_dict().items()}
 
-    compiled, plain = _both(lambda: _run(deepgrad, cell, x, states, weights, case), LOOPS[cell])
+    compiled, plain = compiled_and_numpy(lambda: _run(deepgrad, cell, x, states, weights, case), LOOPS[cell])
     _same(compiled, plain)
     theirs = _run(torch, cell, x, states, weights, case)
     tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-9, atol=1e-10)
