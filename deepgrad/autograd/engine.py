@@ -295,8 +295,9 @@ def _run_node_arrays(node, grads, pending, deps, ready, retain_graph, capture, l
             if t._requires_grad:  # every edge arrives, with a gradient or None
                 if (checked and type(g) is np.ndarray and leaves.left[id(t)] == 1
                         and id(t) not in leaves.pending):
-                    # the common case, ``arrive`` inlined: the last edge into a leaf, nothing
-                    # summed from its other edges, brings a built-in formula's array
+                    # the common case, ``arrive``'s first branch inlined: the last edge into a
+                    # leaf, nothing summed from its other edges, brings a built-in formula's
+                    # array (callgrind: 605k -> 598k instructions per nn-MLP step)
                     _accumulate_leaf_array(t, g, leaves.handed)
                 else:
                     leaves.arrive(t, g, node, checked)
