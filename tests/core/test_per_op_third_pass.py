@@ -1,0 +1,62 @@
+"""The third pass over the per-op path: each shortcut must give what torch gives.
+
+Covered: cross-entropy's row maximum taken at each row's ``argmax`` (ties, infinities,
+NaN, huge magnitudes, both float dtypes, transposed logits, every reduction).
+"""
+import numpy as np
+import pytest
+import torch
+
+import deepgrad as dg
+
+
+def _both(logits, labels, reduction):
+    """deepgrad's and torch's cross-entropy (loss, logits' gradient) on the same arrays."""
+    out = []
+    for lib in (dg, torch):
+        x = lib.tensor(logits, requires_grad=True)
+        y = lib.tensor(labels)
+        loss = lib.nn.functional.cross_entropy(x, y, reduction=reduction)
+        loss.sum().backward()
+        out.append((loss.detach().numpy(), x.grad.numpy()))
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_row_max_matches_torch(dtype, reduction):
+    rng = np.random.default_rng(5)
+    logits = (rng.standard_normal((9, 6)) * 3).astype(dtype)
+    logits[0] = 2.5                                  # a row of ties: argmax picks the first
+    logits[1, [1, 4]] = 7.0                          # two equal maxima
+    logits[2, 3] = 1e30 if dtype == np.float64 else 3e38   # a huge logit: shifted to 0
+    logits[3] = -1e4                                 # a row far below the others
+    logits[4, 2] = -np.inf                           # -inf takes no probability
+    labels = rng.integers(0, 6, 9)
+    labels[4] = 0
+    (loss, grad), (ref_loss, ref_grad) = _both(logits, labels, reduction)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(loss, ref_loss, rtol=tol, atol=tol)
+    np.testing.assert_allclose(grad, ref_grad, rtol=tol, atol=tol)
+    assert loss.dtype == ref_loss.dtype and grad.dtype == ref_grad.dtype
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_cross_entropy_nan_and_inf_rows_match_torch(bad):
+    logits = np.random.default_rng(6).standard_normal((5, 4)).astype(np.float32)
+    logits[2, 1] = bad                               # nan: the row's max is nan, as torch's
+    logits[3, 0] = np.nan
+    labels = np.array([0, 1, 1, 2, 3])
+    (loss, grad), (ref_loss, ref_grad) = _both(logits, labels, "none")
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+def test_cross_entropy_transposed_logits_match_torch():
+    base = np.random.default_rng(7).standard_normal((4, 11)).astype(np.float32)
+    labels = np.array([3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1])
+    x, xt = dg.tensor(base, requires_grad=True), torch.tensor(base, requires_grad=True)
+    dg.nn.functional.cross_entropy(x.t(), dg.tensor(labels)).backward()
+    torch.nn.functional.cross_entropy(xt.t(), torch.tensor(labels)).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-8)
+    assert x.grad.stride() == xt.grad.stride()
