@@ -17,7 +17,7 @@ import numpy as np
 from .._quiet import quiet_begin, quiet_end
 from ..autograd.function import ArrayFunction
 from . import elementwise as _elem
-from ._util import ones_vector, row_major, wrap_dim
+from ._util import ones_vector, row_major, row_max, wrap_dim
 from .reduce import sum
 
 
@@ -71,7 +71,7 @@ class LogSoftmax(ArrayFunction):
         token = quiet_begin()  # a row of -inf gives nan silently, as torch
         try:
             if _rows_of_numpy_floats(a, dim):  # the reductions called directly, the sum by BLAS
-                shifted = a - np.maximum.reduce(a, axis=1, keepdims=True)
+                shifted = a - row_max(a)[:, None]
                 sums = np.dot(np.exp(shifted), ones_vector(a.shape[1], a.dtype))
                 shifted -= np.log(sums)[:, None]
                 return shifted

@@ -1,8 +1,11 @@
 """The third pass over the per-op path: each shortcut must give what torch gives.
 
-Covered: cross-entropy's row maximum taken at each row's ``argmax`` (ties, infinities,
-NaN, huge magnitudes, both float dtypes, transposed logits, every reduction).
+Covered: the row maximum taken at each row's ``argmax`` in cross-entropy and log-softmax
+(ties, infinities, NaN, huge magnitudes, both float dtypes, transposed logits, every
+reduction), and cross-entropy's silence on NaN rows, as torch's.
 """
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -47,7 +50,9 @@ def test_cross_entropy_nan_and_inf_rows_match_torch(bad):
     logits[2, 1] = bad                               # nan: the row's max is nan, as torch's
     logits[3, 0] = np.nan
     labels = np.array([0, 1, 1, 2, 3])
-    (loss, grad), (ref_loss, ref_grad) = _both(logits, labels, "none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # torch warns of nothing here
+        (loss, grad), (ref_loss, ref_grad) = _both(logits, labels, "none")
     np.testing.assert_allclose(loss, ref_loss, rtol=1e-6, equal_nan=True)
     np.testing.assert_allclose(grad, ref_grad, rtol=1e-6, atol=1e-7, equal_nan=True)
 
@@ -60,3 +65,27 @@ def test_cross_entropy_transposed_logits_match_torch():
     torch.nn.functional.cross_entropy(xt.t(), torch.tensor(labels)).backward()
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6, atol=1e-8)
     assert x.grad.stride() == xt.grad.stride()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_softmax_row_max_matches_torch(dtype):
+    rng = np.random.default_rng(8)
+    logits = (rng.standard_normal((7, 5)) * 4).astype(dtype)
+    logits[0] = -3.0                                 # ties
+    logits[1, 2] = np.finfo(dtype).max / 2           # huge
+    logits[2] = -np.inf                              # a fully masked row: nan, silently
+    logits[3, 4] = np.nan
+    logits[4, 0] = np.inf
+    g = rng.standard_normal((7, 5)).astype(dtype)
+    outs = []
+    for lib in (dg, torch):
+        x = lib.tensor(logits, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            y = x.log_softmax(1)
+            (y * lib.tensor(g)).sum().backward()
+        outs.append((y.detach().numpy(), x.grad.numpy()))
+    (ours, ours_grad), (ref, ref_grad) = outs
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol, equal_nan=True)
+    np.testing.assert_allclose(ours_grad, ref_grad, rtol=tol, atol=tol, equal_nan=True)
