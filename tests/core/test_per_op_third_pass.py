@@ -89,3 +89,53 @@ def test_log_softmax_row_max_matches_torch(dtype):
     tol = 1e-6 if dtype == np.float32 else 1e-13
     np.testing.assert_allclose(ours, ref, rtol=tol, atol=tol, equal_nan=True)
     np.testing.assert_allclose(ours_grad, ref_grad, rtol=tol, atol=tol, equal_nan=True)
+
+
+MATRIX_SHAPES = [(1, 5, 3), (32, 64, 32), (7, 1, 9), (3, 300, 1), (64, 3, 200), (130, 17, 33)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, k, n", MATRIX_SHAPES)
+def test_np_dot_is_matmul_bit_for_bit(dtype, m, k, n):
+    """``ops._util.blas_2d`` sends 2-D float products to np.dot: it must give matmul's
+    bits and strides for every operand layout (C order, Fortran order, transposed views)."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((m, k)).astype(dtype)
+    w = rng.standard_normal((n, k)).astype(dtype)
+    g = rng.standard_normal((m, n)).astype(dtype)
+    for xa in (x, np.asfortranarray(x)):
+        for wa in (w, np.asfortranarray(w)):
+            for a, b in ((xa, wa.T), (g.T, xa), (g, wa)):
+                ours, ref = np.dot(a, b), np.matmul(a, b)
+                assert np.array_equal(ours, ref) and ours.strides == ref.strides
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["c", "f", "transposed"])
+def test_linear_and_matmul_products_match_torch(dtype, layout):
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((6, 5)).astype(dtype)
+    w = rng.standard_normal((4, 5)).astype(dtype)
+    b = rng.standard_normal(4).astype(dtype)
+    g = rng.standard_normal((6, 4)).astype(dtype)
+    results = []
+    for lib in (dg, torch):
+        if layout == "transposed":                  # a column-major view of the same values
+            xt = lib.tensor(np.ascontiguousarray(x.T), requires_grad=True)
+            xin = xt.t()
+        else:
+            xt = lib.tensor(np.asfortranarray(x) if layout == "f" else x, requires_grad=True)
+            xin = xt
+        wt, bt = lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+        y = lib.nn.functional.linear(xin, wt, bt)
+        z = xin @ wt.t()
+        ((y + z) * lib.tensor(g)).sum().backward()
+        results.append([y.detach().numpy(), z.detach().numpy(), xt.grad.numpy(),
+                        wt.grad.numpy(), bt.grad.numpy()])
+        results[-1].append(y.stride())
+        results[-1].append(z.stride())
+    ours, ref = results
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(ours[:5], ref[:5]):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    assert ours[5:] == ref[5:]

@@ -16,7 +16,7 @@ from ...autograd.function import ArrayFunction
 from ...autograd.grad_mode import _state as _grad_state
 from ...ops import reduce as _reduce
 from ...ops import shape as _shape
-from ...ops._util import ones_vector
+from ...ops._util import blas_2d, ones_vector
 from ...ops.linalg import Matmul, matmul
 from ...tensor import Tensor
 
@@ -25,7 +25,7 @@ class Linear(ArrayFunction):
     """y = x @ W^T (+ b), with the gradient formulas in the module docstring."""
 
     def forward(self, x, w, b=None):
-        out = np.matmul(x, w.T)
+        out = np.dot(x, w.T) if blas_2d(x, w) else np.matmul(x, w.T)
         if b is not None:
             out += b  # in place: saves one temporary of the output's size
         return out
@@ -58,12 +58,13 @@ class Linear(ArrayFunction):
 def _raw_backward(g, x, w, need):
     """The same formulas on raw arrays: the common case (no create_graph), 3 NumPy calls."""
     gx = gw = gb = None
+    blas = blas_2d(g, w)
     if need[0]:
-        gx = g @ w
+        gx = np.dot(g, w) if blas else g @ w
     g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
     if need[1]:
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        gw = g2.T @ x2
+        gw = np.dot(g2.T, x2) if blas and type(x2) is np.ndarray else g2.T @ x2
     if len(need) > 2:
         if need[2]:
             # NumPy: ones @ g2, one BLAS call (half the cost of np.add.reduce at small sizes)
