@@ -139,3 +139,26 @@ def test_linear_and_matmul_products_match_torch(dtype, layout):
     for a, b in zip(ours[:5], ref[:5]):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
     assert ours[5:] == ref[5:]
+
+
+def test_relu_inplace_under_grad_is_in_place_as_torch():
+    """F.relu(inplace=True) and nn.ReLU(inplace=True) on a tensor that records a graph
+    rectify that very tensor (same object, version bumped), and the gradients match."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 3))
+    w = rng.standard_normal((4, 3))
+    seen = []
+    for lib in (dg, torch):
+        wt = lib.tensor(w, requires_grad=True)
+        y = lib.tensor(x) @ wt.t()
+        z = lib.nn.functional.relu(y, inplace=True)
+        out = lib.nn.ReLU(inplace=True)(z * 2 - 1)
+        (out * out).sum().backward()
+        seen.append((z is y, y._version, y.detach().numpy(), wt.grad.numpy()))
+    (same, version, values, grad), (ref_same, ref_version, ref_values, ref_grad) = seen
+    assert same and ref_same and version == ref_version == 1
+    np.testing.assert_allclose(values, ref_values, rtol=1e-12)
+    np.testing.assert_allclose(grad, ref_grad, rtol=1e-12)
+    for lib in (dg, torch):                          # a leaf that requires grad: refused
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            lib.nn.functional.relu(lib.tensor([1.0, -1.0], requires_grad=True), inplace=True)

@@ -47,6 +47,10 @@ def _maybe_inplace(input, out, inplace):  # noqa: A002
 
 
 def relu(input, inplace=False):  # noqa: A002
+    if inplace and grad_mode._state.enabled and input.requires_grad:
+        # recorded in place, as torch's relu_: the tensor itself is rectified (its version
+        # bumps) and takes ReLU's node, whose backward reads only the output
+        return input.relu_()
     return _maybe_inplace(input, E.relu(input), inplace)
 
 
