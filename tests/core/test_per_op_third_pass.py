@@ -162,3 +162,16 @@ def test_relu_inplace_under_grad_is_in_place_as_torch():
     for lib in (dg, torch):                          # a leaf that requires grad: refused
         with pytest.raises(RuntimeError, match="leaf Variable"):
             lib.nn.functional.relu(lib.tensor([1.0, -1.0], requires_grad=True), inplace=True)
+
+
+def test_hardswish_gradient_at_the_kinks_matches_torch():
+    """At x = -3 and x = 3 torch takes the outer pieces' slopes (0 and 1)."""
+    pts = [-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0]
+    grads = []
+    for lib in (dg, torch):
+        x = lib.tensor(pts, requires_grad=True, dtype=lib.float64)
+        y = lib.nn.functional.hardswish(x)
+        y.sum().backward()
+        grads.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-15)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-15)

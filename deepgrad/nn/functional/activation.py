@@ -189,7 +189,7 @@ def hardswish(input, inplace=False):  # noqa: A002
     """x relu6(x + 3) / 6: 0 below -3, x above 3, x (x + 3) / 6 between."""
     x = input._data
     mid = input * (input + 3.0) / 6.0
-    out = _select(x >= -3, _select(x <= 3, mid, input), 0.0)
+    out = _select(x > -3, _select(x < 3, mid, input), 0.0)  # torch: at +-3 the outer pieces
     return _maybe_inplace(input, out, inplace)
 
 
