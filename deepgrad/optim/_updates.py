@@ -19,9 +19,10 @@ Each optimiser writes its rule twice, side by side in its file:
   streaming through memory twelve times. An elementwise kernel gives the same bits
   whatever the block boundaries.
 
-Threads were tried and left out: with NumPy's BLAS (OpenBLAS) busy-waiting on the other
-cores after the backward pass's matrix products, a second thread made a training step
-slower, not faster (``bench/RESULTS.md``).
+Threads of our own were tried and left out: with NumPy's BLAS (OpenBLAS) busy-waiting on
+the other cores after the backward pass's matrix products, a second thread made a training
+step slower, not faster (``bench/RESULTS.md``). OpenBLAS's own threads do not fight it:
+SGD hands its large parameters to NumPy's BLAS ``axpy`` (``_blas.py``) instead.
 """
 import numpy as np
 
