@@ -11,12 +11,24 @@ Where deepgrad's time goes: the whole recurrent layer is one graph node
 (``nn/functional/_rnn_layer.py``, with the kernels ``_lstm_kernel.py`` / ``_gru_kernel.py``),
 so framework overhead (graph, engine, head, loss, SGD) is ~5 %. GEMMs are ~2/3 of the
 rest: the input projections of all steps and the weight gradients are single GEMMs over
-the T*N rows (as cuDNN does), and each step has one GEMM forward (h W_hh^T) and one
-backward (dA W_hh), ~50 us each on one thread (OpenBLAS packs W_hh at every call; torch's
-oneDNN RNN packs it once per sequence). The elementwise maths of a step is 2 NumPy tanh
-calls plus, with numba, one or two compiled loops forward and one loop backward
-(``_rnn_kernels.py``). The sequence-sized arrays come from a buffer cache (a fresh
-3 MB array per call was faulted in page by page: ~2.5 ms of a 7 ms forward at one thread)."""
+the T*N samples (as cuDNN does), and each step has one GEMM forward and one backward
+(OpenBLAS packs W_hh at every call; torch's oneDNN RNN packs it once per sequence). The
+LSTM runs its recurrence feature-major (``_lstm_kernel.py``): a step's gates are a (4H, N)
+block, W_hh h^T, and its backward product W_hh^T dA^T (H, N), the layouts in which
+OpenBLAS's small products are fastest at 2 threads (23 and 26 us alone, against 34 and
+32 us for torch's batch-major h W_hh^T and dA W_hh; ~30 and 31 against 38 and 36 inside
+the layer); the outputs, states and gradients keep torch's layouts. The GRU stays
+batch-major. The elementwise maths of a step is 2 NumPy tanh calls plus, with numba,
+compiled loops (``_rnn_kernels.py``: three forward and one backward for the LSTM). The
+sequence-sized arrays come from a buffer cache (a fresh 3 MB array per call was faulted in
+page by page: ~2.5 ms of a 7 ms forward at one thread).
+
+Feature-major against the former batch-major LSTM kernel, this training step, the two
+alternating in bursts of 5 steps in one process (shared, loaded 2-core machine; p20 of the
+per-step wall time, per run): 2 threads 8.6 to 9.5 ms against 9.0 to 10.0, 0.3 to 0.6 ms
+faster over 6 runs (the recurrent GEMMs ~0.7 ms faster, the extra compiled-loop calls of a
+step ~0.25 ms slower); one thread 11.7 to 12.2 against 12.1 to 12.7, 0.35 to 0.5 ms faster.
+The primary figures are bench/alone.py's."""
 import os
 import sys
 import time

@@ -195,3 +195,137 @@ def test_kernels_on_a_device_array_take_the_numpy_lines(cell, monkeypatch):
         results.append([v.detach().cpu().numpy() for v in values])
     for a, b in zip(*results):
         assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+# --- the LSTM kernel itself (_lstm_kernel.py): feature-major recurrence, torch's layouts ------
+
+LSTM_LOOPS = ["lstm_gates_in", "lstm_cell", "lstm_output", "lstm_cell_back"]
+
+
+def _lstm_arrays(dtype, strided, bias, seed):
+    """Inputs of lstm_forward/lstm_backward and the output gradients; ``strided``: x as
+    batch_first input read time-major, h0, c0, gy, gh, gc transposed views (none contiguous)."""
+    from deepgrad.nn.functional import _fast_kernels  # noqa: F401 - (the switch)
+
+    rng = np.random.default_rng(seed)
+    steps, batch, n_in, n = 7, 3, 4, 5
+
+    def draw(shape, order=None):
+        a = rng.standard_normal(shape if order is None else tuple(shape[i] for i in order))
+        a = a.astype(dtype)
+        return a if order is None else a.transpose(np.argsort(order))
+
+    order2 = (1, 0) if strided else None
+    x = draw((steps, batch, n_in), (1, 0, 2) if strided else None)
+    h0, c0, gh, gc = (draw((batch, n), order2) for _ in range(4))
+    gy = draw((steps, batch, n), (0, 2, 1) if strided else None)
+    w_ih = draw((4 * n, n_in)) * 0.5
+    w_hh = draw((4 * n, n)) * 0.5
+    b = draw((4 * n,)) if bias else None
+    if strided:
+        assert not any(a.flags.c_contiguous for a in (x, h0, c0, gy, gh))
+    return x, h0, c0, w_ih, w_hh, b, gy, gh, gc
+
+
+def _ours_lstm(arrays, reverse, use_y, needs):
+    from deepgrad.nn.functional._lstm_kernel import lstm_backward, lstm_forward
+
+    x, h0, c0, w_ih, w_hh, b, gy, gh, gc = arrays
+    y, h, c, saved = lstm_forward(x, h0, c0, w_ih, w_hh, b, reverse)
+    grads = lstm_backward(saved, w_ih, w_hh, gy if use_y else None, gh, gc,
+                          needs + ((True, True) if b is not None else ()))
+    return [y, h, c] + [g for g in grads if g is not None]
+
+
+def _torch_lstm(arrays, reverse, use_y, needs):
+    """torch.nn.LSTM's values and gradients for the same layer (reverse: on the flipped
+    sequence, as a bidirectional LSTM runs its backward direction)."""
+    x, h0, c0, w_ih, w_hh, b, gy, gh, gc = arrays
+    n = w_hh.shape[1]
+    m = torch.nn.LSTM(x.shape[2], n, bias=b is not None).to(torch.float64 if x.dtype ==
+                                                              np.float64 else torch.float32)
+    with torch.no_grad():
+        m.weight_ih_l0.copy_(torch.tensor(w_ih))
+        m.weight_hh_l0.copy_(torch.tensor(w_hh))
+        if b is not None:
+            m.bias_ih_l0.copy_(torch.tensor(b))
+            m.bias_hh_l0.zero_()
+    xt, h0t, c0t = (torch.tensor(np.ascontiguousarray(a), requires_grad=True) for a in (x, h0, c0))
+    y, (h, c) = m(xt.flip(0) if reverse else xt, (h0t[None], c0t[None]))
+    y = y.flip(0) if reverse else y
+    loss = (h[0] * torch.tensor(gh)).sum() + (c[0] * torch.tensor(gc)).sum()
+    if use_y:
+        loss = loss + (y * torch.tensor(gy)).sum()
+    loss.backward()
+    grads = [g for g, need in zip((xt.grad, h0t.grad, c0t.grad), needs) if need]
+    grads += [m.weight_ih_l0.grad, m.weight_hh_l0.grad]
+    if b is not None:
+        grads += [m.bias_ih_l0.grad, m.bias_hh_l0.grad]
+    return [v.detach().numpy() for v in [y, h[0], c[0]] + grads]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("use_y", [False, True])
+@pytest.mark.parametrize("strided", [False, True])
+def test_lstm_kernel_compiled_same_as_numpy_and_torch(dtype, reverse, use_y, strided):
+    """The kernel on raw arrays: the compiled loops give the NumPy lines' bits (values,
+    shapes, strides), and both give torch's values and gradients, in torch's layouts
+    (C-contiguous outputs and gradients), for either direction, with the output sequence
+    used (gy) or only the final state, on contiguous or strided inputs."""
+    arrays = _lstm_arrays(dtype, strided, bias=not strided, seed=int(reverse) + 2 * use_y)
+    needs = (True, True, True, True, True)
+    compiled, plain = compiled_and_numpy(lambda: _ours_lstm(arrays, reverse, use_y, needs),
+                                         LSTM_LOOPS)
+    _same(compiled, plain)
+    theirs = _torch_lstm(arrays, reverse, use_y, needs[:3])
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-12)
+    assert len(compiled) == len(theirs)
+    for ours, t in zip(compiled, theirs):
+        assert ours.dtype == dtype and ours.flags.c_contiguous
+        assert ours.shape == t.shape and ours.strides == t.strides
+        assert_close(ours, t, **tol)
+
+
+@pytest.mark.parametrize("needs", [(True, False, False, True, True), (False, True, False, False,
+                                                                      True),
+                                   (False, False, True, True, False)])
+def test_lstm_kernel_computes_only_the_gradients_asked_for(needs):
+    """dh0 and dc0 (and dX, dW) only when needed; those computed are torch's."""
+    arrays = _lstm_arrays(np.float64, strided=False, bias=True, seed=4)
+    for enabled in (True, False):
+        saved = switch.ENABLED
+        try:
+            switch.ENABLED = enabled
+            from deepgrad.nn.functional._lstm_kernel import lstm_backward, lstm_forward
+
+            x, h0, c0, w_ih, w_hh, b, gy, gh, gc = arrays
+            *_, state = lstm_forward(x, h0, c0, w_ih, w_hh, b, True)
+            grads = lstm_backward(state, w_ih, w_hh, gy, gh, gc, needs + (True, True))
+        finally:
+            switch.ENABLED = saved
+        assert [g is not None for g in grads[:5]] == list(needs)
+        theirs = _torch_lstm(arrays, True, True, (True, True, True))
+        for g, t in zip(grads[:5], [theirs[3 + i] for i in range(5)]):
+            if g is not None:
+                assert_close(g, t, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_output_and_gradient_strides_are_torchs(batch_first, bidirectional):
+    """nn.LSTM's output, h_n, c_n and every gradient have torch's shapes and strides."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((3, 6, 4) if batch_first else (6, 3, 4)).astype(np.float32)
+    ref = torch.nn.LSTM(4, 5, num_layers=2, batch_first=batch_first, bidirectional=bidirectional)
+    weights = {k: v.detach().numpy() for k, v in ref.state_dict().items()}
+    layouts = []
+    for lib in (deepgrad, torch):
+        m = lib.nn.LSTM(4, 5, num_layers=2, batch_first=batch_first, bidirectional=bidirectional)
+        m.load_state_dict({k: lib.tensor(v) for k, v in weights.items()})
+        xt = lib.tensor(x, requires_grad=True)
+        out, (h, c) = m(xt)
+        (out.sum() + (h * h).sum() + c.sum()).backward()
+        tensors = [out, h, c, xt.grad] + [p.grad for p in m.parameters()]
+        layouts.append([(tuple(t.shape), tuple(t.stride()), t.is_contiguous()) for t in tensors])
+    assert layouts[0] == layouts[1]

@@ -6,10 +6,13 @@ elementwise maths either as NumPy lines (the fallback) or as the loops below, co
 numba. A step of a (32, 128) batch is ~10 to 20 small NumPy calls of a few microseconds
 each; the loops read and write every element once per step.
 
-Layout: batch-major rows, as torch's: a step's pre-activations are a C-contiguous (N, G*H)
-block with the G gate blocks side by side in torch's gate order, so the element k of row b
-has its gates at columns k, H + k, 2H + k (, 3H + k). The loops walk rows, and inside a row
-the hidden units: contiguous runs that the compiler vectorises.
+Layouts: the LSTM's loops work feature-major (``_lstm_kernel.py`` explains why): a step's
+gates are a C-contiguous (4H, N) block [i; f; g; o], one row per unit, its states (H, N),
+and the loops walk each (H, N) block as one flat run of H*N elements. The GRU's are
+batch-major rows, as torch's: a step's pre-activations are a C-contiguous (N, 3H) block
+with the gate blocks side by side in torch's gate order, so the element k of row b has its
+gates at columns k, H + k, 2H + k; the loops walk rows, and inside a row the hidden units.
+Both are contiguous runs that the compiler vectorises.
 
 Same numbers as NumPy: every loop performs the float operations of the NumPy lines it
 replaces, in the same order (no fused multiply-add: numba does not contract without
@@ -17,12 +20,14 @@ fastmath), so both paths give the same bits (tests/nn/test_rnn_kernels.py). The
 multiplications by 1 and additions of 0 that look useless are the NumPy path's
 broadcast operations (x + 0 turns -0 into +0).
 
-tanh stays NumPy's (its vectorised tanh is much faster than the compiled scalar one), so a
-forward step is: GEMM, add, tanh, loop, tanh, NumPy multiply (LSTM) or loop (GRU); a
-backward step: loop, GEMM. Measured per call on hot (32, 128) blocks, float32, one thread,
-CPU time, loaded machine: lstm_cell 4.0 us, lstm_cell_back 8.0, gru_gates 5.2, gru_state
-2.1, gru_cell_back 10.0 (each ~1.3 us of it numba's dispatch), against ~50 us for a
-step's GEMM. The row loops index one view per gate block (see ``lstm_cell_loop``).
+tanh stays NumPy's (its vectorised tanh is much faster than the compiled scalar one), so an
+LSTM forward step is: GEMM, loop (add), tanh, loop (cell), tanh, loop (output); a GRU step:
+GEMM, add, tanh, loop, tanh, loop; a backward step: loop, GEMM. Measured per call on hot
+blocks (N = 32, H = 128), float32, one thread: lstm_gates_in 2.4 us, lstm_cell 3.6,
+lstm_output 3.1, lstm_cell_back 8.4 (of which ~2 for copying dA into the sequence's
+(4H, T, N) array); gru_gates 5.2, gru_state 2.1, gru_cell_back 10.0 (CPU time, loaded
+machine; each ~1.3 us of it numba's dispatch), against ~25 to 40 us for a step's GEMM.
+Within a layer, between GEMMs, each takes 2 to 4 us more (colder caches).
 
 Switch: the loops follow ``_fast_kernels``' switch (``DEEPGRAD_FUSED=0`` or
 ``_fast_kernels.ENABLED = False`` turns them off, as numba missing or failing does); they
@@ -43,12 +48,13 @@ _compiled = _switch._compiled
 
 
 def empty(like, shape):
-    """An uninitialised array of ``like``'s dtype: for NumPy arrays from ``_fast_kernels``'
-    buffer cache, so that a sequence's (T, N, G*H) blocks reuse the last step's memory
-    instead of being faulted in page by page (~2.5 ms of a 50-step LSTM's 7 ms forward)."""
+    """An uninitialised C-ordered array of ``like``'s dtype (on its device): for NumPy arrays
+    from ``_fast_kernels``' buffer cache, so that a sequence's blocks reuse the last step's
+    memory instead of being faulted in page by page (~2.5 ms of a 50-step LSTM's 7 ms
+    forward)."""
     if type(like) is np.ndarray:
         return _switch.buffer(shape, like.dtype)
-    return np.empty_like(like, shape=shape)
+    return np.empty_like(like, shape=shape, order="C")  # (not like's strides: a strided x)
 
 
 def matmul(a, b, like):
@@ -64,51 +70,95 @@ def copy(a):
 
 
 # --- LSTM (``_lstm_kernel.py``) ---------------------------------------------------------------
-# The gates' tanh has already run on the scaled pre-activations (sigmoid(a) = tanh(a/2)/2 + 1/2,
-# the 1/2 folded into the weights), so y = tanh(s a) gives the gate y * s + (1 - s):
+# Feature-major blocks: a step's gates are a C-ordered (4H, N) block [i; f; g; o], its states
+# (H, N) blocks, one row per unit and a column per sample. The elementwise loops walk each
+# (H, N) block as one flat run of H*N elements: loops over rows of only N = 32 samples were
+# 3x slower (backward step 25 us against 7, forward cell 10 against 3.2 with the gates
+# written to a second array; presumably the compiler's run-time checks that a dozen arrays
+# do not overlap, repeated for every 32-element row).
+# The gates' tanh has already run on the scaled pre-activations (sigmoid(a) = tanh(a/2)/2 +
+# 1/2, the 1/2 folded into the weights), so y = tanh(s a) gives the gate y * s + (1 - s):
 # s = 1/2 for i, f, o and s = 1 for g.
 
+def lstm_gates_in_loop(a, proj, t, bias, has_bias):
+    """a += proj[:, t] (+ bias): the step's recurrent product (4H, N) plus its input
+    projection, column block t of proj (4H, T, N), plus the bias (4H, 1) (NumPy's add on
+    that strided block: 6 us, here ~2; and no separate pass of the bias over all T steps)."""
+    for r in range(a.shape[0]):
+        ar, pr = a[r], proj[r, t]
+        if has_bias:
+            br = bias[r, 0]
+            for b in range(a.shape[1]):
+                ar[b] = ar[b] + (pr[b] + br)
+        else:
+            for b in range(a.shape[1]):
+                ar[b] = ar[b] + pr[b]
+
+
 def lstm_cell_loop(a, c, c_new):
-    """a (N, 4H) holds tanh(s * pre-activations): turn it into the gates [i, f, g, o] in
-    place, then c_new = f * c + i * g (N, H)."""
-    n = c.shape[1]
+    """a (4H, N) holds tanh(s * pre-activations): turn it into the gates [i; f; g; o] in
+    place, then c_new = f * c + i * g (H, N)."""
+    m = c.size
     half, one, zero = a.dtype.type(0.5), a.dtype.type(1), a.dtype.type(0)
-    for b in range(c.shape[0]):
-        # one view per gate block: the compiler then sees distinct runs and vectorises
-        # (indexing one row view at k, n + k, ... kept the loop scalar, 2.8x slower)
-        ai, af, ag, ao = a[b, :n], a[b, n:2 * n], a[b, 2 * n:3 * n], a[b, 3 * n:]
-        cr, cnr = c[b], c_new[b]
-        for k in range(n):
-            i = ai[k] * half + half
-            f = af[k] * half + half
-            g = ag[k] * one + zero
-            ao[k] = ao[k] * half + half
-            ai[k], af[k], ag[k] = i, f, g
-            cnr[k] = f * cr[k] + i * g
+    flat = a.reshape(4 * m)
+    ai, af, ag, ao = flat[:m], flat[m:2 * m], flat[2 * m:3 * m], flat[3 * m:]
+    cr, cnr = c.reshape(m), c_new.reshape(m)
+    for j in range(m):
+        i = ai[j] * half + half
+        f = af[j] * half + half
+        g = ag[j] * one + zero
+        ao[j] = ao[j] * half + half
+        ai[j], af[j], ag[j] = i, f, g
+        cnr[j] = f * cr[j] + i * g
 
 
-def lstm_cell_back_loop(a, tc, c_prev, dh, gy_t, has_gy, dc, da):
-    """One step of LSTM backpropagation through time, elementwise part (rows (N, .)):
-    d = dh + gy_t (if has_gy); dc += d o (1 - tanh(c)^2); the gate gradients
-    (dc g, dc c_prev, dc i, d tanh(c)) times the gate derivatives (a + e)(1 - a)
-    (e = 1 for g, else 0) into da (N, 4H); then dc *= f in place. dh is only read."""
-    n = dh.shape[1]
+def lstm_output_loop(a, tc, h, y, t):
+    """h = o * tanh(c) (H, N), and its transpose into y[t] (N, H) of the batch-major
+    outputs y (T, N, H): torch's layout written as the steps run (one transposing copy of
+    all the outputs at the end cost ~0.1 ms for 50 steps)."""
+    n, batch = tc.shape
+    m = n * batch
+    ao, tcr, hr = a.reshape(4 * m)[3 * m:], tc.reshape(m), h.reshape(m)
+    for j in range(m):
+        hr[j] = ao[j] * tcr[j]
+    for k in range(n):
+        hk, yt = h[k], y[t]
+        for b in range(batch):
+            yt[b, k] = hk[b]
+
+
+def lstm_cell_back_loop(a, tc, c_prev, dh, gy, has_gy, t, dc, da, da_all):
+    """One step of LSTM backpropagation through time, elementwise part ((H, N) blocks):
+    d = dh + gy[t]^T (if has_gy; into dh, which the step's GEMM overwrites next);
+    dc += d o (1 - tanh(c)^2); the gate gradients (dc g, dc c_prev, dc i, d tanh(c)) times
+    the gate derivatives (a + e)(1 - a) (e = 1 for g, else 0) into da (4H, N), also copied
+    into column block t of da_all (4H, T, N); then dc *= f in place."""
+    n, batch = dh.shape
+    m = n * batch
     one, zero = dh.dtype.type(1), dh.dtype.type(0)
-    for b in range(dh.shape[0]):
-        ai, af, ag, ao = a[b, :n], a[b, n:2 * n], a[b, 2 * n:3 * n], a[b, 3 * n:]
-        di, df, dg, do = da[b, :n], da[b, n:2 * n], da[b, 2 * n:3 * n], da[b, 3 * n:]
-        tcr, cpr, dhr, dcr = tc[b], c_prev[b], dh[b], dc[b]
-        gyr = gy_t[b] if has_gy else dhr
+    if has_gy:
         for k in range(n):
-            d = dhr[k] + gyr[k] if has_gy else dhr[k]
-            i, f, g, o = ai[k], af[k], ag[k], ao[k]
-            t = tcr[k]
-            dcv = dcr[k] + (one - t * t) * o * d
-            di[k] = dcv * g * ((i + zero) * (one - i))
-            df[k] = dcv * cpr[k] * ((f + zero) * (one - f))
-            dg[k] = dcv * i * ((g + one) * (one - g))
-            do[k] = d * t * ((o + zero) * (one - o))
-            dcr[k] = dcv * f
+            dhk = dh[k]
+            for b in range(batch):
+                dhk[b] = dhk[b] + gy[t, b, k]
+    flat, dflat = a.reshape(4 * m), da.reshape(4 * m)
+    ai, af, ag, ao = flat[:m], flat[m:2 * m], flat[2 * m:3 * m], flat[3 * m:]
+    di, df, dg, do = dflat[:m], dflat[m:2 * m], dflat[2 * m:3 * m], dflat[3 * m:]
+    tcr, cpr, dhr, dcr = tc.reshape(m), c_prev.reshape(m), dh.reshape(m), dc.reshape(m)
+    for j in range(m):
+        d = dhr[j]
+        i, f, g, o = ai[j], af[j], ag[j], ao[j]
+        tv = tcr[j]
+        dcv = dcr[j] + (one - tv * tv) * o * d
+        di[j] = dcv * g * ((i + zero) * (one - i))
+        df[j] = dcv * cpr[j] * ((f + zero) * (one - f))
+        dg[j] = dcv * i * ((g + one) * (one - g))
+        do[j] = d * tv * ((o + zero) * (one - o))
+        dcr[j] = dcv * f
+    for r in range(4 * n):
+        src, dst = da[r], da_all[r, t]
+        for b in range(batch):
+            dst[b] = src[b]
 
 
 # --- GRU (``_gru_kernel.py``) ----------------------------------------------------------------
