@@ -28,6 +28,12 @@ IDS = ["plain", "momentum"]
 needs_blas = pytest.mark.skipif(_blas.level1() is None, reason="no BLAS library to bind")
 
 
+def each_rule_and_dtype(test):
+    """Run ``test(kw, dtype, ...)`` for plain SGD and momentum, float32 and float64."""
+    test = pytest.mark.parametrize("kw", CONFIGS, ids=IDS)(test)
+    return needs_blas(pytest.mark.parametrize("dtype", [np.float32, np.float64])(test))
+
+
 def _values(dtype, shapes=(SHAPE, SMALL), seed=0):
     rng = np.random.default_rng(seed)
     return [rng.uniform(-1, 1, s).astype(dtype) for s in shapes]
@@ -81,9 +87,7 @@ def _assert_close(ours, theirs, dtype):
         np.testing.assert_allclose(a, b, **TOL[dtype])
 
 
-@needs_blas
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("kw", CONFIGS, ids=IDS)
+@each_rule_and_dtype
 def test_large_params_follow_torch(kw, dtype, counted, numpy_kernels):
     values = _values(dtype)
     ours = _train(deepgrad, values, kw)
@@ -95,9 +99,7 @@ def test_large_params_follow_torch(kw, dtype, counted, numpy_kernels):
     assert len(counted) == expected
 
 
-@needs_blas
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("kw", CONFIGS, ids=IDS)
+@each_rule_and_dtype
 def test_blas_and_fallback_agree_to_round_off(kw, dtype, monkeypatch, numpy_kernels):
     values = _values(dtype)
     blas = _train(deepgrad, values, kw)
