@@ -292,20 +292,20 @@ def test_lstm_kernel_compiled_same_as_numpy_and_torch(dtype, reverse, use_y, str
                                    (False, False, True, True, False)])
 def test_lstm_kernel_computes_only_the_gradients_asked_for(needs):
     """dh0 and dc0 (and dX, dW) only when needed; those computed are torch's."""
+    from deepgrad.nn.functional._lstm_kernel import lstm_backward, lstm_forward
+
     arrays = _lstm_arrays(np.float64, strided=False, bias=True, seed=4)
+    x, h0, c0, w_ih, w_hh, b, gy, gh, gc = arrays
+    theirs = _torch_lstm(arrays, True, True, (True, True, True))
     for enabled in (True, False):
         saved = switch.ENABLED
         try:
             switch.ENABLED = enabled
-            from deepgrad.nn.functional._lstm_kernel import lstm_backward, lstm_forward
-
-            x, h0, c0, w_ih, w_hh, b, gy, gh, gc = arrays
             *_, state = lstm_forward(x, h0, c0, w_ih, w_hh, b, True)
             grads = lstm_backward(state, w_ih, w_hh, gy, gh, gc, needs + (True, True))
         finally:
             switch.ENABLED = saved
         assert [g is not None for g in grads[:5]] == list(needs)
-        theirs = _torch_lstm(arrays, True, True, (True, True, True))
         for g, t in zip(grads[:5], [theirs[3 + i] for i in range(5)]):
             if g is not None:
                 assert_close(g, t, rtol=1e-10, atol=1e-12)

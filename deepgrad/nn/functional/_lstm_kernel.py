@@ -62,9 +62,6 @@ So the whole recurrence lives in this layout:
 
 Saved for backward: the gates (T, 4H, N), the cells c_t and tanh(c_t) (T, H, N), the
 outputs y (T, N, H), the input rows X (T*N, H_in) and the initial state.
-
-``weight_gradients`` (batch-major: dA as (T*N, G*H) rows) is the GRU kernel's
-(``_gru_kernel.py``), which keeps torch's batch-major layout.
 """
 import numpy as np
 
@@ -158,30 +155,6 @@ def _cell_back_numpy(a, tc, c_prev, dh, gy_t, dc, da, e, n):
     deriv *= 1 - a
     da *= deriv                                         # d pre-activations (4H, N)
     return dc * a[n:2 * n]                              # to the previous cell: dc * f
-
-
-def weight_gradients(da2, x_rows, hs, h0, w_ih, reverse, needs):
-    """Batch-major (the GRU kernel's): dX, dW_ih, dW_hh, db from the pre-activation
-    gradients da2 (T*N, G*H), as GEMMs over all rows; ``needs`` = (x, w_ih, w_hh, bias).
-    h_{t-1} is the output of the step before (the one after, in reverse), h0 for the first:
-    dA_t^T h_{t-1} summed over t is one GEMM over the other steps' rows plus one with h0,
-    no shifted copy of the outputs."""
-    steps, batch, n = hs.shape
-    dx = dw_ih = dw_hh = db = None
-    if needs[0]:
-        dx = loops.matmul(da2, w_ih, da2).reshape(steps, batch, -1)
-    if needs[1]:
-        dw_ih = da2.T @ x_rows
-    if needs[2]:
-        first = steps - 1 if reverse else 0             # the step that read h0
-        dw_hh = da2[first * batch:(first + 1) * batch].T @ h0
-        if steps > 1:
-            later = da2[:-batch] if reverse else da2[batch:]
-            earlier = hs[1:] if reverse else hs[:-1]
-            dw_hh += later.T @ earlier.reshape(-1, n)
-    if needs[3]:  # the column sums as a matrix-vector product: BLAS, ~1.6x faster than sum(0)
-        db = np.ones_like(da2, shape=(da2.shape[0],)) @ da2
-    return dx, dw_ih, dw_hh, db
 
 
 def weight_gradients_t(da_t, x_rows, y, h0, w_ih, reverse, needs):

@@ -58,13 +58,12 @@ class Linear(ArrayFunction):
 def _raw_backward(g, x, w, need):
     """The same formulas on raw arrays: the common case (no create_graph), 3 NumPy calls."""
     gx = gw = gb = None
-    blas = blas_2d(g, w)
     if need[0]:
-        gx = np.dot(g, w) if blas else g @ w
+        gx = np.dot(g, w) if blas_2d(g, w) else g @ w
     g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
     if need[1]:
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        gw = np.dot(g2.T, x2) if blas and type(x2) is np.ndarray else g2.T @ x2
+        gw = np.dot(g2.T, x2) if blas_2d(g2, x2) else g2.T @ x2
     if len(need) > 2:
         if need[2]:
             # NumPy: ones @ g2, one BLAS call (half the cost of np.add.reduce at small sizes)
