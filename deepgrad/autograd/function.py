@@ -99,10 +99,22 @@ class Function:
     def __repr__(self):
         return f"<{self.name()} object>"
 
+    def _record_edges(self, inputs):
+        """Remember the graph's edges as they are now: for each input, whether it needs a
+        gradient and where that gradient goes (the node that made it and which of that node's
+        outputs it is; None for a leaf or a constant). The engine follows these, not the
+        inputs' ``grad_fn`` at backward time: an in-place op later gives a tensor a new
+        ``grad_fn``, and the ops that read the tensor before the write must still send their
+        gradient to the old one (PyTorch's edges are fixed when an op is recorded, too)."""
+        self.inputs = inputs
+        self.needs_input_grad = tuple([t is not None and t._requires_grad for t in inputs])
+        self._next_fns = tuple([None if t is None else t.grad_fn for t in inputs])
+        self._next_outs = tuple([0 if t is None else t._out_index for t in inputs])
+
     @property
     def next_functions(self):
-        return tuple((t.grad_fn, getattr(t, "_out_index", 0)) if t is not None else (None, 0)
-                     for t in self.inputs)
+        """(node, output index) per input, as recorded; (None, 0) for a leaf or constant."""
+        return tuple(zip(self._next_fns, self._next_outs))
 
     def register_hook(self, hook):
         """Call ``hook(grad_inputs, grad_outputs)`` after this node's backward."""
@@ -141,8 +153,7 @@ class Function:
         """Run ``forward`` without recording, then attach a node if any input needs grad."""
         Tensor = _tensor.Tensor
         ctx = cls()
-        ctx.inputs = tuple(a if isinstance(a, Tensor) else None for a in args)
-        ctx.needs_input_grad = tuple(a is not None and a.requires_grad for a in ctx.inputs)
+        ctx._record_edges(tuple(a if isinstance(a, Tensor) else None for a in args))
         with grad_mode.no_grad():
             outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)
@@ -253,19 +264,24 @@ class ArrayFunction(Function):
         ctx.inputs = inputs
         if n == 1:
             ctx.needs_input_grad = _ONE_INPUT_NEEDS_GRAD
+            ctx._next_fns, ctx._next_outs = (first.grad_fn,), (first._out_index,)
             if cls.saves_inputs:
                 ctx._versions = (first._vc[0],)
         elif n == 2:
             ctx.needs_input_grad = (first._requires_grad, second._requires_grad)
+            ctx._next_fns = (first.grad_fn, second.grad_fn)
+            ctx._next_outs = (first._out_index, second._out_index)
             if cls.saves_inputs:
                 ctx._versions = (first._vc[0], second._vc[0])
         elif n == 3:
             ctx.needs_input_grad = (first._requires_grad, second._requires_grad,
                                     third._requires_grad)
+            ctx._next_fns = (first.grad_fn, second.grad_fn, third.grad_fn)
+            ctx._next_outs = (first._out_index, second._out_index, third._out_index)
             if cls.saves_inputs:
                 ctx._versions = (first._vc[0], second._vc[0], third._vc[0])
         else:
-            ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
+            ctx._record_edges(inputs)
             if cls.saves_inputs:
                 ctx._versions = tuple([t._vc[0] for t in inputs])
         result._requires_grad = True
@@ -280,7 +296,7 @@ class ArrayFunction(Function):
         self.inputs = inputs
         if self.saves_inputs:
             self._versions = tuple([t._vc[0] for t in inputs])
-        self.needs_input_grad = tuple([t._requires_grad for t in inputs])
+        self._record_edges(inputs)
 
     def _wrap_output(self, result, index):
         if result._data.dtype.kind != "f":
