@@ -198,6 +198,8 @@ class Relu(ArrayFunction):
         return ReluBackward.apply(g, self.output())
 
     def backward_arrays(self, g):  # ReluBackward's forward, for a plain backward
+        if g is self.__dict__.pop("gradient_masked", None):
+            return (g,)  # a max-pool over this output applied [y > 0] already (_pool_ops.py)
         return (ReluBackward.forward(None, g, self.output_array()),)
 
 

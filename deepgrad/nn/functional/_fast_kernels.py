@@ -76,6 +76,7 @@ _lock = threading.Lock()
 # some microseconds, what a serial loop spends on ~10^4 elements. Infinite (never) unless
 # DEEPGRAD_PARALLEL_LOOPS=1: see "Threads" above.
 PARALLEL = frozenset({"relu", "relu_backward", "max_pool", "max_pool_2x2", "max_pool_scatter",
+                      "max_pool_scatter_relu",
                       "col2im_nchw", "rows_to_nchw", "nchw_to_rows", "padded_nhwc", "im2col"})
 PARALLEL_SUFFIX = "_parallel"
 PARALLEL_MIN_WORK = 1 << 16 if os.environ.get("DEEPGRAD_PARALLEL_LOOPS") == "1" else math.inf
@@ -402,6 +403,25 @@ def max_pool_scatter_loop(g, idx, row_offset, col_offset, sh, sw, disjoint, gxp)
                 for j in range(wo):
                     if arg[i, j] == k:
                         dst[i * sh + row_offset[k], j * sw + col_offset[k]] += gp[i, j]
+
+
+def max_pool_scatter_relu_loop(g, idx, row_offset, col_offset, sh, sw, y, zero, gxp):
+    """max_pool_scatter_loop for disjoint windows over a ReLU's output y, with ReLU's own
+    gradient applied on the way: gxp = relu_backward(scatter(g)), in one pass instead of
+    two over the input-sized array. Per element the same float operations as the two loops
+    one after the other: the scattered value v = 0 + g is kept where y > 0 and becomes
+    v * 0 elsewhere (relu_backward_loop); an element no window picked stays 0 either way."""
+    n, c, ho, wo = g.shape
+    for p in prange(n * c):
+        s, ch = p // c, p % c
+        gp, arg, dst, yp = g[s, ch], idx[s, ch], gxp[s, ch], y[s, ch]
+        dst[:, :] = 0
+        for i in range(ho):
+            for j in range(wo):
+                k = arg[i, j]
+                r, q = i * sh + row_offset[k], j * sw + col_offset[k]
+                v = dst[r, q] + gp[i, j]
+                dst[r, q] = v if yp[r, q] > 0 else v * zero
 
 
 def relu_loop(a, out):
