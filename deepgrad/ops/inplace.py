@@ -69,6 +69,12 @@ def inplace(t, compute, *others):
     return t
 
 
+def maybe_inplace(t, compute, write):
+    """``compute(t)``; when ``write``, its result written into ``t`` (recorded as above)
+    and ``t`` returned: the ``inplace=True`` argument of torch's activations and dropouts."""
+    return inplace(t, compute) if write else compute(t)
+
+
 def _shape_error(result, t):
     raise RuntimeError(f"output with shape {list(t._data.shape)} doesn't match the broadcast "
                        f"shape {list(result._data.shape)}")

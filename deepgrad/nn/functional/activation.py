@@ -12,9 +12,12 @@ gradients) come for free; the derivative at the kinks follows PyTorch's choice.
     hardtanh(x) = clamp(x, lo, hi)      hardsigmoid(x) = clamp(x/6 + 1/2, 0, 1)
     hardswish(x) = x hardsigmoid(x)     logsigmoid(x) = -softplus(-x)
 
-``inplace=True`` is accepted everywhere: when no gradient is being recorded the
-result is written into ``input``; otherwise a new tensor is returned (writing into a
-tensor that autograd still needs would be an error).
+``inplace=True`` writes the result into ``input`` and returns ``input``, as torch's in-place
+variants do. Under autograd the write is recorded (``ops.inplace.inplace``: the op runs on a
+copy of the old value, which keeps its history, and ``input`` takes the op's node), so the
+gradient is the out-of-place one; as in torch, a leaf that requires grad may not be written
+in place, and a value an earlier op saved for its backward may not be overwritten (that
+op's backward raises).
 """
 import math
 import warnings
@@ -26,6 +29,7 @@ from ...autograd import grad_mode
 from ...autograd.function import ArrayFunction
 from ...ops import elementwise as E
 from ...ops import softmax as S
+from ...ops.inplace import maybe_inplace as _maybe_inplace
 from ...ops._util import constant
 from ...ops.elementwise import Where, _float_input
 from ...ops.special import erf
@@ -38,20 +42,16 @@ def _select(mask, a, b):
     return Where.apply(constant(mask, a), a, b)
 
 
-def _maybe_inplace(input, out, inplace):  # noqa: A002
-    if inplace and not (grad_mode._state.enabled and input.requires_grad):
-        input._data[...] = out._data
-        input._vc[0] += 1
-        return input
-    return out
 
 
 def relu(input, inplace=False):  # noqa: A002
-    if inplace and grad_mode._state.enabled and input.requires_grad:
+    if not inplace:
+        return E.relu(input)
+    if grad_mode._state.enabled and input.requires_grad:
         # recorded in place, as torch's relu_: the tensor itself is rectified (its version
-        # bumps) and takes ReLU's node, whose backward reads only the output
+        # bumps) and takes ReLU's node, whose backward reads only the output (no copy)
         return input.relu_()
-    return _maybe_inplace(input, E.relu(input), inplace)
+    return _maybe_inplace(input, E.relu, inplace)
 
 
 def relu6(input, inplace=False):  # noqa: A002
@@ -63,14 +63,14 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
-    x = input._data
-    out = _select((x > min_val) & (x < max_val), input, E.clamp(input, min_val, max_val).detach())
-    return _maybe_inplace(input, out, inplace)
+    def compute(t):
+        x = t._data
+        return _select((x > min_val) & (x < max_val), t, E.clamp(t, min_val, max_val).detach())
+    return _maybe_inplace(input, compute, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
-    out = _select(input._data > 0, input, input * negative_slope)
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, lambda t: _select(t._data > 0, t, t * negative_slope), inplace)
 
 
 def prelu(input, weight):  # noqa: A002
@@ -98,14 +98,15 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False,  #
     slopes = rng.uniform(lower, upper, input._data.shape).astype(input._data.dtype)
     from ...backend import move_array  # noqa: PLC0415
     a = constant(move_array(slopes, input._device), input)
-    out = _select(input._data > 0, input, input * a)  # x <= 0 gets the random slope
-    return _maybe_inplace(input, out, inplace)
+    # x <= 0 gets the random slope
+    return _maybe_inplace(input, lambda t: _select(t._data > 0, t, t * a), inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
-    # expm1 only sees x <= 0, so the unused branch never overflows (0 * inf = nan in grad)
-    neg = E.expm1(E.clamp(input, max=0.0)) * alpha
-    return _maybe_inplace(input, _select(input._data > 0, input, neg), inplace)
+    def compute(t):
+        # expm1 only sees x <= 0, so the unused branch never overflows (0 * inf = nan in grad)
+        return _select(t._data > 0, t, E.expm1(E.clamp(t, max=0.0)) * alpha)
+    return _maybe_inplace(input, compute, inplace)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -114,14 +115,15 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):  # noqa: A002
     """scale * elu(x, alpha), the self-normalising constants of Klambauer et al. 2017."""
-    return _maybe_inplace(input, elu(input, _SELU_ALPHA) * _SELU_SCALE, inplace)
+    return _maybe_inplace(input, lambda t: elu(t, _SELU_ALPHA) * _SELU_SCALE, inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):  # noqa: A002
     if alpha == 0:
         raise ValueError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    neg = E.expm1(E.clamp(input, max=0.0) / alpha) * alpha
-    return _maybe_inplace(input, _select(input._data > 0, input, neg), inplace)
+    def compute(t):
+        return _select(t._data > 0, t, E.expm1(E.clamp(t, max=0.0) / alpha) * alpha)
+    return _maybe_inplace(input, compute, inplace)
 
 
 def gelu(input, approximate="none"):  # noqa: A002
@@ -135,11 +137,11 @@ def gelu(input, approximate="none"):  # noqa: A002
 
 
 def silu(input, inplace=False):  # noqa: A002
-    return _maybe_inplace(input, input * E.sigmoid(input), inplace)
+    return _maybe_inplace(input, lambda t: t * E.sigmoid(t), inplace)
 
 
 def mish(input, inplace=False):  # noqa: A002
-    return _maybe_inplace(input, input * E.tanh(softplus(input)), inplace)
+    return _maybe_inplace(input, lambda t: t * E.tanh(softplus(t)), inplace)
 
 
 class Softplus(ArrayFunction):
@@ -179,18 +181,20 @@ def tanh(input):  # noqa: A002
 
 def hardsigmoid(input, inplace=False):  # noqa: A002
     """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3)."""
-    x = input._data
-    lin = input / 6.0 + 0.5
-    out = _select((x > -3) & (x < 3), lin, E.clamp(lin, 0.0, 1.0).detach())
-    return _maybe_inplace(input, out, inplace)
+    def compute(t):
+        x = t._data
+        lin = t / 6.0 + 0.5
+        return _select((x > -3) & (x < 3), lin, E.clamp(lin, 0.0, 1.0).detach())
+    return _maybe_inplace(input, compute, inplace)
 
 
 def hardswish(input, inplace=False):  # noqa: A002
     """x relu6(x + 3) / 6: 0 below -3, x above 3, x (x + 3) / 6 between."""
-    x = input._data
-    mid = input * (input + 3.0) / 6.0
-    out = _select(x > -3, _select(x < 3, mid, input), 0.0)  # torch: at +-3 the outer pieces
-    return _maybe_inplace(input, out, inplace)
+    def compute(t):
+        x = t._data
+        mid = t * (t + 3.0) / 6.0
+        return _select(x > -3, _select(x < 3, mid, t), 0.0)  # torch: at +-3 the outer pieces
+    return _maybe_inplace(input, compute, inplace)
 
 
 def logsigmoid(input):  # noqa: A002
@@ -200,7 +204,7 @@ def logsigmoid(input):  # noqa: A002
 
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     """x where x > threshold, else value."""
-    return _maybe_inplace(input, _select(input._data > threshold, input, value), inplace)
+    return _maybe_inplace(input, lambda t: _select(t._data > threshold, t, value), inplace)
 
 
 def tanhshrink(input):  # noqa: A002

@@ -23,6 +23,7 @@ import numpy as np
 from ...autograd.function import ArrayFunction
 from ...backend import move_array
 from ...ops._util import constant
+from ...ops.inplace import maybe_inplace
 from ...random import numpy_generator
 
 # SELU's constants: selu(x) = scale * (x if x > 0 else alpha * (exp(x) - 1)); its negative
@@ -81,7 +82,8 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa
     Args:
         p (float): probability that an element is zeroed. Default: 0.5.
         training (bool): apply dropout (True) or return the input (False). Default: True.
-        inplace (bool): accepted for PyTorch compatibility; the result is a new tensor.
+        inplace (bool): write the result into ``input`` and return it (recorded under
+            autograd, as torch's in-place ops).
         generator (deepgrad.Generator, optional): source of the random mask.
 
     Example::
@@ -92,10 +94,10 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa
     _check_p(p)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, tuple(input.shape), p, generator)
+    return maybe_inplace(input, lambda t: _apply_mask(t, tuple(t.shape), p, generator), inplace)
 
 
-def _channel_dropout(x, p, training, generator, spatial_dims, name):
+def _channel_dropout(x, p, training, generator, spatial_dims, name, inplace=False):
     """Zero whole channels: one draw per (sample, channel), broadcast over spatial dims."""
     p = float(p)
     _check_p(p)
@@ -108,23 +110,24 @@ def _channel_dropout(x, p, training, generator, spatial_dims, name):
     batched = ndim == spatial_dims + 2
     lead = 2 if batched else 1
     mask_shape = tuple(x.shape[:lead]) + (1,) * (ndim - lead)
-    return _apply_mask(x, mask_shape, p, generator)
+    return maybe_inplace(x, lambda t: _apply_mask(t, mask_shape, p, generator), inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
     """Channel dropout for (N, C, L) or (C, L) inputs: each channel zeroed with probability
     ``p`` as a whole, the others scaled by 1 / (1 - p)."""
-    return _channel_dropout(input, p, training, generator, 1, "dropout1d")
+    return _channel_dropout(input, p, training, generator, 1, "dropout1d", inplace)
 
 
-def _feature_dropout(x, p, training, generator):
+def _feature_dropout(x, p, training, generator, inplace=False):
     """Channel dropout of an (N, C, *) input: one draw per (N, C) entry, as torch's
     ``feature_dropout`` (a 2-D input thus gets one draw per element)."""
     if x.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0.0:
         return x
-    return _apply_mask(x, tuple(x.shape[:2]) + (1,) * (x.ndim - 2), p, generator)
+    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2)
+    return maybe_inplace(x, lambda t: _apply_mask(t, shape, p, generator), inplace)
 
 
 def _warn_unusual_dims(name, ndim, spatial_dims):
@@ -157,7 +160,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # no
                       "to interpret the input as one without a batch dimension, i.e. shape "
                       "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
                       "to using dropout1d instead.", UserWarning, stacklevel=2)
-    return _feature_dropout(input, p, training, generator)
+    return _feature_dropout(input, p, training, generator, inplace)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
@@ -172,10 +175,11 @@ def dropout3d(input, p=0.5, training=True, inplace=False, generator=None):  # no
     if ndim not in (4, 5):
         _warn_unusual_dims("dropout3d", ndim, 3)
     if ndim == 5:
-        return _feature_dropout(input, p, training, generator)
+        return _feature_dropout(input, p, training, generator, inplace)
     if not training or p == 0.0:
         return input
-    return _apply_mask(input, tuple(input.shape[:1]) + (1,) * (ndim - 1), p, generator)
+    shape = tuple(input.shape[:1]) + (1,) * (ndim - 1)
+    return maybe_inplace(input, lambda t: _apply_mask(t, shape, p, generator), inplace)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
@@ -190,27 +194,28 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None): 
     For x with mean 0 and variance 1, y has mean 0 and variance 1 (Klambauer et al. 2017).
     Identity when not training. Note the default ``training=False``, as in PyTorch.
     """
-    return _alpha_dropout(input, p, training, generator, per_channel=False)
+    return _alpha_dropout(input, p, training, generator, per_channel=False, inplace=inplace)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False,  # noqa: A002
                           generator=None):
     """Alpha dropout with one draw per (sample, channel), for (N, C, *) inputs."""
-    return _alpha_dropout(input, p, training, generator, per_channel=True)
+    return _alpha_dropout(input, p, training, generator, per_channel=True, inplace=inplace)
 
 
-def _alpha_dropout(x, p, training, generator, per_channel):
+def _alpha_dropout(x, p, training, generator, per_channel, inplace=False):
     """Alpha dropout with a mask per element, or per (sample, channel) broadcast over the rest."""
     p = float(p)
     _check_p(p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
-        return MaskMul.apply(x, mask=np.zeros_like(x._data, shape=tuple(x.shape)))
+        zeros = np.zeros_like(x._data, shape=tuple(x.shape))
+        return maybe_inplace(x, lambda t: MaskMul.apply(t, mask=zeros), inplace)
     shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if per_channel else tuple(x.shape)
     keep = _keep_mask(shape, p, x, generator).astype(x._data.dtype)
     a = ((1.0 - p) * (1.0 + p * _ALPHA_PRIME ** 2)) ** -0.5
     # dropped elements: a * (-alpha') + b; kept ones: a * x + b
     shift = (keep - 1.0) * (_ALPHA_PRIME * a)
     shift += _ALPHA_PRIME * a * p
-    return MaskMul.apply(x, mask=keep * a, shift=shift)
+    return maybe_inplace(x, lambda t: MaskMul.apply(t, mask=keep * a, shift=shift), inplace)

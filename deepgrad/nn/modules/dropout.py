@@ -33,7 +33,7 @@ class Dropout(_DropoutNd):
 
     Args:
         p (float): drop probability, 0 <= p <= 1. Default: 0.5.
-        inplace (bool): accepted for PyTorch compatibility (a new tensor is returned).
+        inplace (bool): write the result into the input and return it (as torch).
         generator (deepgrad.Generator, optional): the random stream for the masks.
 
     Shape: any; output the same.
