@@ -9,9 +9,12 @@ Each library alone in its own process (the primary figure): python bench/alone.p
 
 Where deepgrad's time goes: the whole recurrent layer is one graph node
 (``nn/functional/_rnn_layer.py``, with the kernels ``_lstm_kernel.py`` / ``_gru_kernel.py``),
-so framework overhead (graph, engine, head, loss, SGD) is ~5 %. GEMMs are ~2/3 of the
-rest: the input projections of all steps and the weight gradients are single GEMMs over
-the T*N samples (as cuDNN does), and each step has one GEMM forward and one backward
+so framework overhead (graph, engine, head, loss, SGD) is ~5 %. GEMMs are ~3/4 of the
+rest (one thread: 7.2 of 9.3 ms). The GRU projects all input steps in one GEMM; the LSTM
+folds the input projection and the bias into its step GEMM, [W_hh | W_ih | b] times the
+stacked [h; x_t; 1] (one GEMM a step instead of a projection pass plus an add loop). The
+weight gradients are single GEMMs over the T*N samples (the LSTM's one GEMM gives dW_hh,
+dW_ih and db together), and each step has one GEMM forward and one backward
 (OpenBLAS packs W_hh at every call; torch's oneDNN RNN packs it once per sequence). The
 LSTM runs its recurrence feature-major (``_lstm_kernel.py``): a step's gates are a (4H, N)
 block, W_hh h^T, and its backward product W_hh^T dA^T (H, N), the layouts in which
@@ -19,7 +22,8 @@ OpenBLAS's small products are fastest at 2 threads (23 and 26 us alone, against 
 32 us for torch's batch-major h W_hh^T and dA W_hh; ~30 and 31 against 38 and 36 inside
 the layer); the outputs, states and gradients keep torch's layouts. The GRU stays
 batch-major. The elementwise maths of a step is 2 NumPy tanh calls plus, with numba,
-compiled loops (``_rnn_kernels.py``: three forward and one backward for the LSTM). The
+compiled loops (``_rnn_kernels.py``: for the LSTM the cell forward and the cell backward,
+and the output h = o tanh(c) as one NumPy product). The
 sequence-sized arrays come from a buffer cache (a fresh 3 MB array per call was faulted in
 page by page: ~2.5 ms of a 7 ms forward at one thread).
 

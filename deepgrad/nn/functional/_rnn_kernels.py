@@ -21,13 +21,14 @@ multiplications by 1 and additions of 0 that look useless are the NumPy path's
 broadcast operations (x + 0 turns -0 into +0).
 
 tanh stays NumPy's (its vectorised tanh is much faster than the compiled scalar one), so an
-LSTM forward step is: GEMM, loop (add), tanh, loop (cell), tanh, loop (output); a GRU step:
-GEMM, add, tanh, loop, tanh, loop; a backward step: loop, GEMM. Measured per call on hot
-blocks (N = 32, H = 128), float32, one thread: lstm_gates_in 2.4 us, lstm_cell 3.6,
-lstm_output 3.1, lstm_cell_back 8.4 (of which ~2 for copying dA into the sequence's
-(4H, T, N) array); gru_gates 5.2, gru_state 2.1, gru_cell_back 10.0 (CPU time, loaded
-machine; each ~1.3 us of it numba's dispatch), against ~25 to 40 us for a step's GEMM.
-Within a layer, between GEMMs, each takes 2 to 4 us more (colder caches).
+LSTM forward step is: GEMM (the input projection and the bias included), tanh, loop (cell),
+tanh, multiply (output); a GRU step: GEMM, add, tanh, loop, tanh, loop; a backward step:
+loop, GEMM. Measured per call on hot blocks (N = 32, H = 128), float32, one thread:
+lstm_cell 3.0 us, lstm_cell_back 8.3 (of which ~2 for copying dA into the sequence's
+(4H, T, N) array; ~4.5 of ~12 in the layer, where that array is cold); gru_gates 5.2,
+gru_state 2.1, gru_cell_back 10.0 (CPU time, loaded machine; numba's dispatch ~0.4 us of
+each with 3 arguments, ~0.9 with 10), against ~40 to 55 us for a step's GEMM. Within a
+layer, between GEMMs, each takes 1 to 4 us more (colder caches).
 
 Switch: the loops follow ``_fast_kernels``' switch (``DEEPGRAD_FUSED=0`` or
 ``_fast_kernels.ENABLED = False`` turns them off, as numba missing or failing does); they
@@ -80,21 +81,6 @@ def copy(a):
 # 1/2, the 1/2 folded into the weights), so y = tanh(s a) gives the gate y * s + (1 - s):
 # s = 1/2 for i, f, o and s = 1 for g.
 
-def lstm_gates_in_loop(a, proj, t, bias, has_bias):
-    """a += proj[:, t] (+ bias): the step's recurrent product (4H, N) plus its input
-    projection, column block t of proj (4H, T, N), plus the bias (4H, 1) (NumPy's add on
-    that strided block: 6 us, here ~2; and no separate pass of the bias over all T steps)."""
-    for r in range(a.shape[0]):
-        ar, pr = a[r], proj[r, t]
-        if has_bias:
-            br = bias[r, 0]
-            for b in range(a.shape[1]):
-                ar[b] = ar[b] + (pr[b] + br)
-        else:
-            for b in range(a.shape[1]):
-                ar[b] = ar[b] + pr[b]
-
-
 def lstm_cell_loop(a, c, c_new):
     """a (4H, N) holds tanh(s * pre-activations): turn it into the gates [i; f; g; o] in
     place, then c_new = f * c + i * g (H, N)."""
@@ -110,21 +96,6 @@ def lstm_cell_loop(a, c, c_new):
         ao[j] = ao[j] * half + half
         ai[j], af[j], ag[j] = i, f, g
         cnr[j] = f * cr[j] + i * g
-
-
-def lstm_output_loop(a, tc, h, y, t):
-    """h = o * tanh(c) (H, N), and its transpose into y[t] (N, H) of the batch-major
-    outputs y (T, N, H): torch's layout written as the steps run (one transposing copy of
-    all the outputs at the end cost ~0.1 ms for 50 steps)."""
-    n, batch = tc.shape
-    m = n * batch
-    ao, tcr, hr = a.reshape(4 * m)[3 * m:], tc.reshape(m), h.reshape(m)
-    for j in range(m):
-        hr[j] = ao[j] * tcr[j]
-    for k in range(n):
-        hk, yt = h[k], y[t]
-        for b in range(batch):
-            yt[b, k] = hk[b]
 
 
 def lstm_cell_back_loop(a, tc, c_prev, dh, gy, has_gy, t, dc, da, da_all):
