@@ -161,10 +161,7 @@ def _propagate(pending, roots, retain_graph, create_graph, capture):
         else:
             while ready:
                 node = ready.pop()
-                grads = pending.pop(node)
-                if owned:  # from here on the gradients may be shared: never add into them
-                    for g in grads:
-                        owned.discard(id(g))
+                grads = _take_grads(pending, node, owned)
                 _run_node(node, grads, pending, deps, ready, retain_graph, capture, leaves, sums)
         if outermost:
             queue = _callbacks.queue
@@ -174,6 +171,16 @@ def _propagate(pending, roots, retain_graph, create_graph, capture):
         state.enabled = previous
         if outermost:
             _callbacks.queue = None
+
+
+def _take_grads(pending, node, owned):
+    """The gradients waiting for ``node``, taken out of ``pending``. From here on they may
+    be shared (a formula may pass one on as it is), so the pass never adds into them again."""
+    grads = pending.pop(node)
+    if owned:
+        for g in grads:
+            owned.discard(id(g))
+    return grads
 
 
 def _run_arrays(ready, pending, deps, retain_graph, leaves, sums):
@@ -190,10 +197,7 @@ def _run_arrays(ready, pending, deps, retain_graph, leaves, sums):
     ndarray, make = np.ndarray, _tensor.Tensor._make
     while ready:
         node = ready.pop()
-        grads = pending.pop(node)
-        if owned:  # from here on the gradients may be shared: never add into them
-            for g in grads:
-                owned.discard(id(g))
+        grads = _take_grads(pending, node, owned)
         formula = node.backward_arrays
         if (formula is None or len(grads) != 1 or grads[0] is None or node._released
                 or node._tensor_hooks is not None or node._node_hooks is not None):

@@ -121,12 +121,18 @@ def test_a_saved_output_written_in_place_still_fails_loudly():
             (z.sum() + y.sum()).backward()
 
 
+def _read_then_rewritten(lib):
+    """y = 3x, z = y + 1 read before y.mul_(2): returns (y, z)."""
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    z = y + 1
+    y.mul_(2)
+    return y, z
+
+
 def test_next_functions_name_the_node_recorded_not_the_later_one():
     for lib in (torch, dg):
-        x = lib.tensor([1.0, 2.0], requires_grad=True)
-        y = x * 3
-        z = y + 1
-        y.mul_(2)
+        y, z = _read_then_rewritten(lib)
         first = z.grad_fn.next_functions[0][0]
         assert first.name().startswith("Mul"), (lib.__name__, first.name())
         assert y.grad_fn is not first, lib.__name__
@@ -134,9 +140,6 @@ def test_next_functions_name_the_node_recorded_not_the_later_one():
 
 def test_asking_for_the_gradient_of_the_rewritten_tensor_says_it_was_not_used():
     for lib in (torch, dg):
-        x = lib.tensor([1.0, 2.0], requires_grad=True)
-        y = x * 3
-        z = y + 1
-        y.mul_(2)
+        y, z = _read_then_rewritten(lib)
         with pytest.raises(RuntimeError):
             lib.autograd.grad(z.sum(), y)
