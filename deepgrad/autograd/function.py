@@ -293,7 +293,6 @@ class ArrayFunction(Function):
         return result
 
     def _attach(self, inputs):
-        self.inputs = inputs
         if self.saves_inputs:
             self._versions = tuple([t._vc[0] for t in inputs])
         self._record_edges(inputs)

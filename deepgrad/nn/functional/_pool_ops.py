@@ -171,6 +171,12 @@ def _max_pool_compiled(x, win):
     return best, idx
 
 
+def _tap_offsets(win):
+    """(row offsets, column offsets) of each tap k = a kw + b from its window's corner."""
+    (dh, dw), taps = win.dilation, np.arange(win.kh * win.kw)
+    return taps // win.kw * dh, taps % win.kw * dw
+
+
 def _max_scatter_compiled(g, win, idx):
     """The max-pool input gradient by the compiled loop, or None when it cannot run."""
     if isinstance(idx, tuple) or not fast.usable(g):
@@ -178,10 +184,9 @@ def _max_scatter_compiled(g, win, idx):
     n, c, h, w = win.in_shape
     # no memset: the loop zeroes each plane itself
     gxp = fast.buffer((n, c, win.hp, win.wp), g.dtype)
-    (sh, sw), (dh, dw) = win.stride, win.dilation
-    taps = np.arange(win.kh * win.kw)
-    if not fast.run("max_pool_scatter", row_major(g), idx, taps // win.kw * dh,
-                    taps % win.kw * dw, sh, sw, win.disjoint, gxp, work=gxp.size):
+    sh, sw = win.stride
+    if not fast.run("max_pool_scatter", row_major(g), idx, *_tap_offsets(win), sh, sw,
+                    win.disjoint, gxp, work=gxp.size):
         return None
     ph, pw = win.padding
     if win.hp == h and win.wp == w:
@@ -263,10 +268,9 @@ def _max_scatter_relu_compiled(g, win, idx, y):
             or not fast.usable(g, y) or y.shape != win.in_shape or not y.flags.c_contiguous):
         return None
     gx = fast.buffer(win.in_shape, g.dtype)  # no memset: the loop zeroes each plane itself
-    (sh, sw), (dh, dw) = win.stride, win.dilation
-    taps = np.arange(win.kh * win.kw)
-    if not fast.run("max_pool_scatter_relu", row_major(g), idx, taps // win.kw * dh,
-                    taps % win.kw * dw, sh, sw, y, g.dtype.type(0), gx, work=gx.size):
+    sh, sw = win.stride
+    if not fast.run("max_pool_scatter_relu", row_major(g), idx, *_tap_offsets(win), sh, sw,
+                    y, g.dtype.type(0), gx, work=gx.size):
         return None
     return gx
 
